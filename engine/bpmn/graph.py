@@ -1,0 +1,137 @@
+"""The validated, immutable process graph that the parser produces and the kernel runs.
+
+Everything here is plain data: frozen dataclasses, tuples and read-only mappings, so a graph
+can be shared between threads and cached per definition without defensive copies. The graph
+round-trips through JSON (`to_json` / `from_json`) so the store can keep the parsed form next
+to the XML it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+#: Extension namespace of this engine. Service task types, handler fields, user task
+#: assignment and form fields live in it (see docs/bpmn-extensions.md).
+BPM_NS = "urn:bpmportal:bpm:1.0"
+
+
+class NodeKind(StrEnum):
+    """BPMN element kinds the engine executes; values are the BPMN local names."""
+
+    START_EVENT = "startEvent"
+    END_EVENT = "endEvent"
+    INTERMEDIATE_THROW_EVENT = "intermediateThrowEvent"
+    TASK = "task"
+    MANUAL_TASK = "manualTask"
+    SCRIPT_TASK = "scriptTask"
+    SERVICE_TASK = "serviceTask"
+    USER_TASK = "userTask"
+    EXCLUSIVE_GATEWAY = "exclusiveGateway"
+    PARALLEL_GATEWAY = "parallelGateway"
+    INCLUSIVE_GATEWAY = "inclusiveGateway"
+    SUB_PROCESS = "subProcess"
+
+
+GATEWAYS = frozenset({NodeKind.EXCLUSIVE_GATEWAY, NodeKind.PARALLEL_GATEWAY, NodeKind.INCLUSIVE_GATEWAY})
+#: Nodes where a token stops until something outside the kernel reports back.
+WAIT_STATES = frozenset({NodeKind.SERVICE_TASK, NodeKind.USER_TASK})
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceFlow:
+    id: str
+    source: str
+    target: str
+    #: Expression source text with any `${...}` wrapper removed; None when unconditional.
+    condition: str | None = None
+    name: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    id: str
+    label: str
+    type: str = "string"  # string | long | double | boolean | enum | date
+    required: bool = False
+    default: str | None = None
+    #: Allowed values of an enum field, as (id, label) pairs.
+    values: tuple[tuple[str, str], ...] = ()
+    #: Constraints such as ("min", "1"), ("max", "10"), ("pattern", "[A-Z]+").
+    constraints: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTaskDefinition:
+    #: Handler type in the registry, e.g. "cli", "noop".
+    type: str
+    #: Handler fields: a string, or a list of strings for repeated items (argv).
+    fields: Mapping[str, str | tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: ISO-8601 retry cycle such as "R3/PT10S"; None means the engine default.
+    retry: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserTaskDefinition:
+    assignee: str | None = None
+    candidate_groups: tuple[str, ...] = ()
+    candidate_users: tuple[str, ...] = ()
+    due_date: str | None = None
+    form_key: str | None = None
+    form_fields: tuple[FormField, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    kind: NodeKind
+    name: str | None = None
+    #: Id of the enclosing embedded subprocess; None at process level.
+    scope: str | None = None
+    incoming: tuple[str, ...] = ()
+    outgoing: tuple[str, ...] = ()
+    default_flow: str | None = None
+    line: int = 0
+    #: End events only: a terminate end event ends its whole scope at once.
+    terminate: bool = False
+    #: Script tasks only: lines of `name = expression`.
+    script: str | None = None
+    service: ServiceTaskDefinition | None = None
+    user_task: UserTaskDefinition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessGraph:
+    """One executable process: nodes and flows by id, plus precomputed lookups."""
+
+    id: str
+    name: str | None
+    nodes: Mapping[str, Node]
+    flows: Mapping[str, SequenceFlow]
+    #: Scope id (None for the process, else a subprocess node id) -> its none start event id.
+    start_events: Mapping[str | None, str]
+    #: Node id -> ids of nodes reachable from it by following sequence flows inside the same
+    #: scope (the node itself included only when it lies on a cycle). Used by inclusive joins
+    #: to decide whether a token can still arrive.
+    reachable: Mapping[str, frozenset[str]]
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def flow(self, flow_id: str) -> SequenceFlow:
+        return self.flows[flow_id]
+
+    def to_json(self) -> dict[str, Any]:
+        from engine.bpmn.serialize import graph_to_json
+
+        return graph_to_json(self)
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> ProcessGraph:
+        from engine.bpmn.serialize import graph_from_json
+
+        return graph_from_json(data)

@@ -1,0 +1,44 @@
+"""Commands: what the outside world asks of one process instance.
+
+A command never carries time read from a clock inside the kernel; when a later command needs
+"now" (timers), the store passes it in explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class StartInstance:
+    variables: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteTask:
+    """A wait state (service task job or user task) finished; its token moves on."""
+
+    token: int
+    variables: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class FailTask:
+    """A wait state failed for good (for now: no retries left); raises an incident."""
+
+    token: int
+    error: str
+    details: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelInstance:
+    reason: str = ""
+
+
+Command = StartInstance | CompleteTask | FailTask | CancelInstance

@@ -1,0 +1,43 @@
+"""Effects: work the kernel asks the store to arrange after it commits the new state.
+
+The kernel never performs I/O. A service task becomes a `ScheduleJob`, a user task an
+`OpenUserTask`; when a waiting token is withdrawn (terminate end event, cancel) its pending
+work is voided with `CancelWork`. Details (handler type, fields, assignee) are looked up by the
+store in the graph by node id, so effects stay small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleJob:
+    token: int
+    node: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenUserTask:
+    token: int
+    node: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelWork:
+    """The job or user task waiting on this token must no longer complete it."""
+
+    token: int
+    node: str
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseIncident:
+    incident: int
+    token: int
+    node: str
+    error: str
+    details: str = ""
+
+
+Effect = ScheduleJob | OpenUserTask | CancelWork | RaiseIncident

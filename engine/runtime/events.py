@@ -1,0 +1,45 @@
+"""Events: the facts the kernel records. Replaying them rebuilds an instance's state exactly.
+
+Every event is small, JSON-serialisable and self-contained: `apply` (engine.runtime.state)
+needs nothing but the event and the previous state, never the graph or a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class EventType(StrEnum):
+    INSTANCE_STARTED = "instance_started"  # data: variables
+    TOKEN_ARRIVED = "token_arrived"  # token, node; data: scope, previous, flow
+    NODE_COMPLETED = "node_completed"  # token, node: the token leaves the node and is gone
+    VARIABLES_UPDATED = "variables_updated"  # node?, token?; data: values
+    TASK_WAITING = "task_waiting"  # token, node; data: kind (service | user)
+    TOKEN_JOINED = "token_joined"  # token, node: waits at a parallel/inclusive join
+    JOIN_FIRED = "join_fired"  # token (new), node; data: scope, consumed, generation
+    SCOPE_STARTED = "scope_started"  # token (at the subprocess), node; data: scope
+    SCOPE_COMPLETED = "scope_completed"  # token (at the subprocess), node; data: scope
+    TOKEN_TERMINATED = "token_terminated"  # token, node; data: reason
+    INCIDENT_RAISED = "incident_raised"  # token, node; data: incident, error, details
+    INSTANCE_COMPLETED = "instance_completed"
+    INSTANCE_TERMINATED = "instance_terminated"  # node: the terminate end event
+    INSTANCE_CANCELLED = "instance_cancelled"  # data: reason
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: EventType
+    node: str | None = None
+    token: int | None = None
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type.value, "node": self.node, "token": self.token, "data": dict(self.data)}
+
+    @staticmethod
+    def from_json(raw: Mapping[str, Any]) -> Event:
+        return Event(EventType(raw["type"]), raw.get("node"), raw.get("token"), raw.get("data") or {})

@@ -1,0 +1,199 @@
+"""Instance state and `apply`, the only function that changes it.
+
+The kernel decides *what* happens (engine.runtime.kernel) and records it as events; `apply`
+folds one event into the state. Because decisions and state changes are separate, replaying
+the stored events through `apply` rebuilds exactly the state the kernel had (see `replay`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from engine.runtime.events import Event, EventType
+
+ROOT_SCOPE = 0
+
+
+class InstanceStatus(StrEnum):
+    NEW = "new"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    #: Ended by a terminate end event at process level.
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+
+
+class TokenStatus(StrEnum):
+    #: Arrived at a node and being processed inside the current command.
+    ACTIVE = "active"
+    #: At a service or user task, waiting for CompleteTask / FailTask.
+    WAITING = "waiting"
+    #: At a parallel or inclusive join, waiting for the other branches.
+    JOINED = "joined"
+    #: At an embedded subprocess whose child scope is running.
+    IN_SCOPE = "in_scope"
+    #: Stopped by an incident.
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Token:
+    id: int
+    node: str
+    scope: int
+    status: TokenStatus = TokenStatus.ACTIVE
+    #: The token this one came from (the chain of token history).
+    previous: int | None = None
+    #: The sequence flow it arrived through (None for start events).
+    flow: str | None = None
+
+
+@dataclass(slots=True)
+class Scope:
+    id: int
+    #: The embedded subprocess node this scope executes (None for the process scope).
+    node: str | None
+    parent: int | None
+    #: The token waiting at the subprocess node in the parent scope.
+    token: int | None
+
+
+@dataclass(slots=True)
+class Incident:
+    id: int
+    token: int
+    node: str
+    error: str
+
+
+@dataclass(slots=True)
+class InstanceState:
+    status: InstanceStatus = InstanceStatus.NEW
+    variables: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[int, Token] = field(default_factory=dict)
+    scopes: dict[int, Scope] = field(default_factory=dict)
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    #: "scope:gateway" -> how many times that join has fired in that scope instance.
+    join_generations: dict[str, int] = field(default_factory=dict)
+    next_token: int = 1
+    next_scope: int = 1
+    next_incident: int = 1
+
+    def copy(self) -> InstanceState:
+        return InstanceState.from_json(self.to_json())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "variables": self.variables,
+            "tokens": [
+                [t.id, t.node, t.scope, t.status.value, t.previous, t.flow] for t in self.tokens.values()
+            ],
+            "scopes": [[s.id, s.node, s.parent, s.token] for s in self.scopes.values()],
+            "incidents": [[i.id, i.token, i.node, i.error] for i in self.incidents.values()],
+            "join_generations": self.join_generations,
+            "next": [self.next_token, self.next_scope, self.next_incident],
+        }
+
+    @staticmethod
+    def from_json(raw: dict[str, Any]) -> InstanceState:
+        import copy
+
+        state = InstanceState(status=InstanceStatus(raw["status"]), variables=copy.deepcopy(raw["variables"]))
+        for tid, node, scope, status, previous, flow in raw["tokens"]:
+            state.tokens[tid] = Token(tid, node, scope, TokenStatus(status), previous, flow)
+        for sid, node, parent, token in raw["scopes"]:
+            state.scopes[sid] = Scope(sid, node, parent, token)
+        for iid, token, node, error in raw["incidents"]:
+            state.incidents[iid] = Incident(iid, token, node, error)
+        state.join_generations = dict(raw["join_generations"])
+        state.next_token, state.next_scope, state.next_incident = raw["next"]
+        return state
+
+    def tokens_in_scope(self, scope: int) -> list[Token]:
+        return [t for t in self.tokens.values() if t.scope == scope]
+
+
+def join_key(scope: int, gateway: str) -> str:
+    return f"{scope}:{gateway}"
+
+
+def apply(state: InstanceState, event: Event) -> None:
+    """Fold one event into `state` (in place)."""
+    data = event.data
+    match event.type:
+        case EventType.INSTANCE_STARTED:
+            state.status = InstanceStatus.RUNNING
+            state.variables = dict(data.get("variables") or {})
+            state.scopes[ROOT_SCOPE] = Scope(ROOT_SCOPE, None, None, None)
+        case EventType.TOKEN_ARRIVED:
+            assert event.token is not None and event.node is not None
+            state.tokens[event.token] = Token(
+                event.token, event.node, data["scope"], TokenStatus.ACTIVE, data.get("previous"), data.get("flow")
+            )
+            state.next_token = max(state.next_token, event.token + 1)
+        case EventType.NODE_COMPLETED | EventType.TOKEN_TERMINATED:
+            token_id = _token_id(event)
+            del state.tokens[token_id]
+            for incident_id in [i.id for i in state.incidents.values() if i.token == token_id]:
+                del state.incidents[incident_id]
+        case EventType.VARIABLES_UPDATED:
+            state.variables.update(data["values"])
+        case EventType.TASK_WAITING:
+            state.tokens[_token_id(event)].status = TokenStatus.WAITING
+        case EventType.TOKEN_JOINED:
+            state.tokens[_token_id(event)].status = TokenStatus.JOINED
+        case EventType.JOIN_FIRED:
+            consumed = data["consumed"]
+            for tid in consumed:
+                del state.tokens[tid]
+            new_id = _token_id(event)
+            assert event.node is not None
+            state.tokens[new_id] = Token(new_id, event.node, data["scope"], TokenStatus.ACTIVE, consumed[0], None)
+            state.next_token = max(state.next_token, new_id + 1)
+            state.join_generations[join_key(data["scope"], event.node)] = data["generation"]
+        case EventType.SCOPE_STARTED:
+            token = state.tokens[_token_id(event)]
+            token.status = TokenStatus.IN_SCOPE
+            scope_id = data["scope"]
+            state.scopes[scope_id] = Scope(scope_id, event.node, token.scope, token.id)
+            state.next_scope = max(state.next_scope, scope_id + 1)
+        case EventType.SCOPE_COMPLETED:
+            scope_id = data["scope"]
+            del state.scopes[scope_id]
+            prefix = f"{scope_id}:"
+            for key in [k for k in state.join_generations if k.startswith(prefix)]:
+                del state.join_generations[key]
+            state.tokens[_token_id(event)].status = TokenStatus.ACTIVE
+        case EventType.INCIDENT_RAISED:
+            incident_id = data["incident"]
+            assert event.node is not None
+            state.incidents[incident_id] = Incident(incident_id, _token_id(event), event.node, data["error"])
+            state.tokens[_token_id(event)].status = TokenStatus.FAILED
+            state.next_incident = max(state.next_incident, incident_id + 1)
+        case EventType.INSTANCE_COMPLETED | EventType.INSTANCE_TERMINATED | EventType.INSTANCE_CANCELLED:
+            state.status = {
+                EventType.INSTANCE_COMPLETED: InstanceStatus.COMPLETED,
+                EventType.INSTANCE_TERMINATED: InstanceStatus.TERMINATED,
+                EventType.INSTANCE_CANCELLED: InstanceStatus.CANCELLED,
+            }[event.type]
+            state.tokens.clear()
+            state.scopes.clear()
+            state.incidents.clear()
+            state.join_generations.clear()
+
+
+def _token_id(event: Event) -> int:
+    assert event.token is not None, f"{event.type} needs a token"
+    return event.token
+
+
+def replay(events: Iterable[Event]) -> InstanceState:
+    """Rebuild an instance's state from its complete event history."""
+    state = InstanceState()
+    for event in events:
+        apply(state, event)
+    return state
