@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 #: Extension namespace of this engine. Service task types, handler fields, user task
-#: assignment and form fields live in it (see docs/bpmn-extensions.md).
+#: assignment and form fields live in it (see docs/bpmn-support.md).
 BPM_NS = "urn:bpmportal:bpm:1.0"
 
 

@@ -1,0 +1,255 @@
+"""Reading one process element into a draft: flow elements by scope, and what cannot run.
+
+Each element is checked on its own here: supported elements are read with their behaviour
+(conditions and scripts compiled, our extensions read); elements the engine refuses are kept
+in the draft too, marked as such, after reporting why, so that validation (the rules between
+elements) can tell "refused" from "unknown" and report each problem once.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from engine.bpmn.draft import DraftFlow, DraftNode, DraftProcess, DraftScope
+from engine.bpmn.extensions import (
+    check_no_extension_children,
+    check_unknown_bpm_attributes,
+    read_service_task,
+    read_user_task,
+)
+from engine.bpmn.graph import NodeKind
+from engine.bpmn.safe_xml import XmlElement
+from engine.bpmn.support import (
+    ACTIVITIES,
+    BPMN_MODEL_NS,
+    CONTAINERS,
+    DESCRIPTIVE_IN_SCOPE,
+    REFUSED_ACTIVITY_CHILDREN,
+    REFUSED_NODES,
+    SUPPORTED_NODES,
+    TERMINATE_EVENT_DEFINITION,
+)
+from engine.expressions import ExpressionError, compile_expression, compile_script
+
+#: Reachability sets grow with the square of a process's size; far above any real model.
+MAX_FLOW_NODES = 2_000
+
+_EVENTS = {
+    "startEvent": "start events",
+    "endEvent": "end events",
+    "intermediateThrowEvent": "intermediate throw events",
+}
+
+
+def read_process(process: XmlElement) -> DraftProcess:
+    """Collect the process's flow elements, reporting elements the engine cannot run."""
+    draft = DraftProcess(process)
+    draft.scopes[None] = DraftScope(None, process, runnable=True)
+    _check_unique_ids(process, draft)
+    _read_scope(process, None, runnable=True, draft=draft)
+    if len(draft.nodes) > MAX_FLOW_NODES:
+        draft.report(
+            process, f"the process has {len(draft.nodes):,} flow nodes; the limit is {MAX_FLOW_NODES:,}"
+        )
+    return draft
+
+
+def _check_unique_ids(process: XmlElement, draft: DraftProcess) -> None:
+    first: dict[str, XmlElement] = {}
+    for element in process.iter():
+        element_id = element.get("id")
+        if element.namespace != BPMN_MODEL_NS or element_id is None:
+            continue
+        if element_id in first:
+            other = first[element_id]
+            draft.report(element, f"duplicate id: already used by the {other.local} on line {other.line}")
+        else:
+            first[element_id] = element
+
+
+def _read_scope(container: XmlElement, scope: str | None, runnable: bool, draft: DraftProcess) -> None:
+    for child in container.children_in(BPMN_MODEL_NS):
+        if child.local == "sequenceFlow":
+            _read_flow(child, scope, draft)
+        elif child.local in SUPPORTED_NODES or child.local in REFUSED_NODES:
+            _read_node(child, scope, runnable, draft)
+        elif child.local in REFUSED_ACTIVITY_CHILDREN:
+            continue  # loop characteristics of a subprocess: reported with the subprocess itself
+        elif child.local not in DESCRIPTIVE_IN_SCOPE:
+            draft.report(child, f"{child.local} is not supported by this engine")
+
+
+def _read_node(element: XmlElement, scope: str | None, runnable: bool, draft: DraftProcess) -> None:
+    node_id = element.get("id")
+    if not node_id:
+        draft.report(element, f"{element.local} has no id")
+        return
+    if node_id in draft.nodes or node_id in draft.flows:
+        return  # a duplicate id, already reported
+    refusals = _refusals(element)
+    for message in refusals:
+        draft.report(element, message)
+    kind = None if refusals else SUPPORTED_NODES[element.local]
+    node = DraftNode(
+        id=node_id,
+        element=element,
+        scope=scope,
+        kind=kind,
+        attached_to=element.get("attachedToRef") if element.local == "boundaryEvent" else None,
+    )
+    _read_extensions(node, draft)
+    if kind is not None:
+        _read_behaviour(node, draft)
+    draft.nodes[node_id] = node
+    if element.local in CONTAINERS:
+        inner_runnable = runnable and kind is not None
+        draft.scopes[node_id] = DraftScope(node_id, element, runnable=inner_runnable)
+        _read_scope(element, node_id, inner_runnable, draft)
+
+
+def _refusals(element: XmlElement) -> list[str]:
+    """Why the engine cannot run this element; empty when it can."""
+    local = element.local
+    if local in REFUSED_NODES:
+        return [REFUSED_NODES[local]]
+    if local in _EVENTS:
+        return _event_definition_refusals(element)
+    refusals = []
+    if local == "subProcess" and (element.get("triggeredByEvent") or "").lower() == "true":
+        refusals.append("event subprocesses (triggeredByEvent) are not supported yet")
+    if SUPPORTED_NODES[local] in ACTIVITIES:
+        refusals.extend(_activity_refusals(element))
+    return refusals
+
+
+def _event_definition_refusals(element: XmlElement) -> list[str]:
+    definitions = [
+        child.local
+        for child in element.children_in(BPMN_MODEL_NS)
+        if child.local.endswith("EventDefinition") or child.local == "eventDefinitionRef"
+    ]
+    if not definitions or (element.local == "endEvent" and definitions == [TERMINATE_EVENT_DEFINITION]):
+        return []
+    events = _EVENTS[element.local]
+    if "eventDefinitionRef" in definitions:
+        return [f"{events} with an eventDefinitionRef are not supported yet"]
+    if len(definitions) > 1:
+        return [f"{events} with several event definitions ({', '.join(definitions)}) are not supported yet"]
+    trigger = definitions[0].removesuffix("EventDefinition")
+    supported = (
+        "none and terminate end events are" if element.local == "endEvent" else f"only none {events} are"
+    )
+    return [f"{trigger} {events} ({definitions[0]}) are not supported yet; {supported}"]
+
+
+def _activity_refusals(element: XmlElement) -> list[str]:
+    refusals = [
+        REFUSED_ACTIVITY_CHILDREN[child.local]
+        for child in element.children_in(BPMN_MODEL_NS)
+        if child.local in REFUSED_ACTIVITY_CHILDREN
+    ]
+    if (element.get("isForCompensation") or "").strip().lower() == "true":
+        refusals.append("compensation handlers (isForCompensation) are not supported yet")
+    for quantity in ("startQuantity", "completionQuantity"):
+        if (element.get(quantity) or "1").strip() != "1":
+            refusals.append(f"{quantity} other than 1 is not supported")
+    return refusals
+
+
+def _read_extensions(node: DraftNode, draft: DraftProcess) -> None:
+    def report(message: str, line: int | None) -> None:
+        draft.report(node.element, message, line=line)
+
+    check_unknown_bpm_attributes(node.element, report)
+    if node.kind is NodeKind.SERVICE_TASK:
+        node.service = read_service_task(node.element, report)
+    elif node.kind is NodeKind.USER_TASK:
+        node.user_task = read_user_task(node.element, report)
+    elif node.local not in ("serviceTask", "userTask"):
+        check_no_extension_children(node.element, report)
+
+
+def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
+    element = node.element
+    node.default_flow = element.get("default") or None
+    if node.kind is NodeKind.END_EVENT:
+        node.terminate = any(
+            child.local == TERMINATE_EVENT_DEFINITION for child in element.children_in(BPMN_MODEL_NS)
+        )
+    elif node.kind is NodeKind.SCRIPT_TASK:
+        _read_script(node, draft)
+
+
+def _read_script(node: DraftNode, draft: DraftProcess) -> None:
+    element = node.element
+    script_format = (element.get("scriptFormat") or "").strip()
+    if script_format and script_format.lower() != "expression":
+        draft.report(
+            element,
+            f"script format '{script_format}' is not supported; scripts are lines of `name = expression` "
+            'in the engine\'s expression language (scriptFormat="expression" or none)',
+        )
+    if any(name.endswith("}resource") for name in element.attributes):
+        draft.report(element, "external script resources are not supported; write the script in the model")
+    bodies = [child for child in element.children_in(BPMN_MODEL_NS) if child.local == "script"]
+    if not bodies or not bodies[0].text.strip():
+        draft.report(element, "script task has no script")
+        return
+    # Models indent scripts to fit the XML around them: keep the script dedented without its
+    # outer blank lines, and point errors at the file's line, not the script's.
+    written = textwrap.dedent(bodies[0].text)
+    node.script = written.strip("\n")
+    first_line = bodies[0].line + len(written) - len(written.lstrip("\n"))
+    try:
+        compile_script(node.script)
+    except ExpressionError as error:
+        # The message starts with "line N:", N counted within the script.
+        line = first_line + (error.line - 1 if error.line else 0)
+        draft.report(element, f"the script is not valid: {error.message}", line=line)
+
+
+def _read_flow(element: XmlElement, scope: str | None, draft: DraftProcess) -> None:
+    flow_id = element.get("id")
+    if not flow_id:
+        draft.report(element, "sequenceFlow has no id")
+        return
+    if flow_id in draft.nodes or flow_id in draft.flows:
+        return  # a duplicate id, already reported
+    flow = DraftFlow(
+        id=flow_id,
+        element=element,
+        scope=scope,
+        source=element.get("sourceRef") or None,
+        target=element.get("targetRef") or None,
+    )
+    conditions = [
+        child for child in element.children_in(BPMN_MODEL_NS) if child.local == "conditionExpression"
+    ]
+    if conditions:
+        _read_condition(flow, conditions[0], draft)
+    draft.flows[flow_id] = flow
+
+
+def _read_condition(flow: DraftFlow, condition: XmlElement, draft: DraftProcess) -> None:
+    flow.has_condition = True
+    flow.condition_line = condition.line
+    language = (condition.get("language") or "").strip()
+    text = condition.text.strip()
+    if language and language.lower() != "expression":
+        draft.report(
+            flow.element,
+            f"condition language '{language}' is not supported; write conditions in the engine's "
+            "expression language (no language attribute)",
+            line=condition.line,
+        )
+    elif not text:
+        draft.report(flow.element, "the condition is empty", line=condition.line)
+    else:
+        try:
+            compile_expression(text)
+        except ExpressionError as error:
+            message = f"the condition is not a valid expression: {error.message}"
+            draft.report(flow.element, message, line=condition.line)
+            return
+        # It compiled, so a leading ${ (or #{) is closed by the last character.
+        flow.condition = text[2:-1].strip() if text.startswith(("${", "#{")) else text
