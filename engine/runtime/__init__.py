@@ -3,7 +3,14 @@
 No Django, no clock, no I/O. See docs/ARCHITECTURE.md.
 """
 
-from engine.runtime.commands import CancelInstance, Command, CompleteTask, FailTask, StartInstance
+from engine.runtime.commands import (
+    CancelInstance,
+    Command,
+    CompleteTask,
+    FailTask,
+    RetryIncident,
+    StartInstance,
+)
 from engine.runtime.effects import CancelWork, Effect, OpenUserTask, RaiseIncident, ScheduleJob
 from engine.runtime.events import Event, EventType
 from engine.runtime.kernel import CommandRejected, Outcome, handle
@@ -24,6 +31,7 @@ __all__ = [
     "OpenUserTask",
     "Outcome",
     "RaiseIncident",
+    "RetryIncident",
     "ScheduleJob",
     "StartInstance",
     "Token",

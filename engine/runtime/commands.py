@@ -37,8 +37,15 @@ class FailTask:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryIncident:
+    """Resolve an incident and run its node again (a service task gets a new job)."""
+
+    incident: int
+
+
+@dataclass(frozen=True, slots=True)
 class CancelInstance:
     reason: str = ""
 
 
-Command = StartInstance | CompleteTask | FailTask | CancelInstance
+Command = StartInstance | CompleteTask | FailTask | RetryIncident | CancelInstance

@@ -23,8 +23,11 @@ class EventType(StrEnum):
     JOIN_FIRED = "join_fired"  # token (new), node; data: scope, consumed, generation
     SCOPE_STARTED = "scope_started"  # token (at the subprocess), node; data: scope
     SCOPE_COMPLETED = "scope_completed"  # token (at the subprocess), node; data: scope
+    #: A token withdrawn without completing (terminate end event, cancel). When the token
+    #: sat at a subprocess, its child scope is gone too (its tokens were terminated first).
     TOKEN_TERMINATED = "token_terminated"  # token, node; data: reason
     INCIDENT_RAISED = "incident_raised"  # token, node; data: incident, error, details
+    INCIDENT_RESOLVED = "incident_resolved"  # token, node; data: incident (the node runs again)
     INSTANCE_COMPLETED = "instance_completed"
     INSTANCE_TERMINATED = "instance_terminated"  # node: the terminate end event
     INSTANCE_CANCELLED = "instance_cancelled"  # data: reason

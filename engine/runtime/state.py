@@ -132,7 +132,12 @@ def apply(state: InstanceState, event: Event) -> None:
         case EventType.TOKEN_ARRIVED:
             assert event.token is not None and event.node is not None
             state.tokens[event.token] = Token(
-                event.token, event.node, data["scope"], TokenStatus.ACTIVE, data.get("previous"), data.get("flow")
+                event.token,
+                event.node,
+                data["scope"],
+                TokenStatus.ACTIVE,
+                data.get("previous"),
+                data.get("flow"),
             )
             state.next_token = max(state.next_token, event.token + 1)
         case EventType.NODE_COMPLETED | EventType.TOKEN_TERMINATED:
@@ -140,6 +145,8 @@ def apply(state: InstanceState, event: Event) -> None:
             del state.tokens[token_id]
             for incident_id in [i.id for i in state.incidents.values() if i.token == token_id]:
                 del state.incidents[incident_id]
+            for scope_id in [s.id for s in state.scopes.values() if s.token == token_id]:
+                _drop_scope(state, scope_id)
         case EventType.VARIABLES_UPDATED:
             state.variables.update(data["values"])
         case EventType.TASK_WAITING:
@@ -152,7 +159,9 @@ def apply(state: InstanceState, event: Event) -> None:
                 del state.tokens[tid]
             new_id = _token_id(event)
             assert event.node is not None
-            state.tokens[new_id] = Token(new_id, event.node, data["scope"], TokenStatus.ACTIVE, consumed[0], None)
+            state.tokens[new_id] = Token(
+                new_id, event.node, data["scope"], TokenStatus.ACTIVE, consumed[0], None
+            )
             state.next_token = max(state.next_token, new_id + 1)
             state.join_generations[join_key(data["scope"], event.node)] = data["generation"]
         case EventType.SCOPE_STARTED:
@@ -162,11 +171,7 @@ def apply(state: InstanceState, event: Event) -> None:
             state.scopes[scope_id] = Scope(scope_id, event.node, token.scope, token.id)
             state.next_scope = max(state.next_scope, scope_id + 1)
         case EventType.SCOPE_COMPLETED:
-            scope_id = data["scope"]
-            del state.scopes[scope_id]
-            prefix = f"{scope_id}:"
-            for key in [k for k in state.join_generations if k.startswith(prefix)]:
-                del state.join_generations[key]
+            _drop_scope(state, data["scope"])
             state.tokens[_token_id(event)].status = TokenStatus.ACTIVE
         case EventType.INCIDENT_RAISED:
             incident_id = data["incident"]
@@ -174,6 +179,9 @@ def apply(state: InstanceState, event: Event) -> None:
             state.incidents[incident_id] = Incident(incident_id, _token_id(event), event.node, data["error"])
             state.tokens[_token_id(event)].status = TokenStatus.FAILED
             state.next_incident = max(state.next_incident, incident_id + 1)
+        case EventType.INCIDENT_RESOLVED:
+            del state.incidents[data["incident"]]
+            state.tokens[_token_id(event)].status = TokenStatus.ACTIVE
         case EventType.INSTANCE_COMPLETED | EventType.INSTANCE_TERMINATED | EventType.INSTANCE_CANCELLED:
             state.status = {
                 EventType.INSTANCE_COMPLETED: InstanceStatus.COMPLETED,
@@ -184,6 +192,13 @@ def apply(state: InstanceState, event: Event) -> None:
             state.scopes.clear()
             state.incidents.clear()
             state.join_generations.clear()
+
+
+def _drop_scope(state: InstanceState, scope_id: int) -> None:
+    del state.scopes[scope_id]
+    prefix = f"{scope_id}:"
+    for key in [k for k in state.join_generations if k.startswith(prefix)]:
+        del state.join_generations[key]
 
 
 def _token_id(event: Event) -> int:

@@ -1,0 +1,35 @@
+"""One behaviour per BPMN element kind: what happens when a token arrives at such a node."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from engine.bpmn.graph import Node, NodeKind
+from engine.runtime.behaviours import activities, events, gateways, subprocesses
+from engine.runtime.state import Token
+
+if TYPE_CHECKING:
+    from engine.runtime.kernel import Execution
+
+Behaviour = Callable[["Execution", Token, Node], None]
+
+BEHAVIOURS: dict[NodeKind, Behaviour] = {
+    NodeKind.START_EVENT: events.pass_event,
+    NodeKind.INTERMEDIATE_THROW_EVENT: events.pass_event,
+    NodeKind.END_EVENT: events.end_event,
+    NodeKind.TASK: activities.pass_activity,
+    NodeKind.MANUAL_TASK: activities.pass_activity,
+    NodeKind.SCRIPT_TASK: activities.script_task,
+    NodeKind.SERVICE_TASK: activities.service_task,
+    NodeKind.USER_TASK: activities.user_task,
+    NodeKind.EXCLUSIVE_GATEWAY: gateways.exclusive_gateway,
+    NodeKind.PARALLEL_GATEWAY: gateways.parallel_gateway,
+    NodeKind.INCLUSIVE_GATEWAY: gateways.inclusive_gateway,
+    NodeKind.SUB_PROCESS: subprocesses.enter_subprocess,
+}
+
+
+def run_behaviour(execution: Execution, token: Token) -> None:
+    node = execution.graph.node(token.node)
+    BEHAVIOURS[node.kind](execution, token, node)

@@ -1,0 +1,31 @@
+"""Start, intermediate throw and end events (none and terminate)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.bpmn.graph import Node
+from engine.runtime.events import EventType
+from engine.runtime.state import ROOT_SCOPE, Token
+
+if TYPE_CHECKING:
+    from engine.runtime.kernel import Execution
+
+
+def pass_event(execution: Execution, token: Token, node: Node) -> None:
+    """None start and intermediate throw events: the token moves straight on."""
+    execution.leave(token)
+
+
+def end_event(execution: Execution, token: Token, node: Node) -> None:
+    if not node.terminate:
+        execution.pass_through(token, node, [])
+        return
+    # A terminate end event ends its whole scope: at process level the instance, inside an
+    # embedded subprocess only that subprocess, which then completes normally (BPMN 2.0 10.5.3).
+    execution.emit(EventType.NODE_COMPLETED, node.id, token.id)
+    execution.terminate_scope(token.scope, reason=f"terminate end event '{node.id}'")
+    if token.scope == ROOT_SCOPE:
+        execution.emit(EventType.INSTANCE_TERMINATED, node.id)
+    else:
+        execution.token_consumed(token.scope)

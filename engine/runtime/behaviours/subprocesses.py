@@ -1,0 +1,26 @@
+"""Embedded subprocesses: a child scope with its own start event and tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.bpmn.graph import Node
+from engine.runtime.events import EventType
+from engine.runtime.state import Token
+
+if TYPE_CHECKING:
+    from engine.runtime.kernel import Execution
+
+
+def enter_subprocess(execution: Execution, token: Token, node: Node) -> None:
+    scope = execution.state.next_scope
+    execution.emit(EventType.SCOPE_STARTED, node.id, token.id, scope=scope)
+    execution.arrive(execution.graph.start_events[node.id], scope, previous=token.id, flow=None)
+
+
+def complete_scope(execution: Execution, scope_id: int) -> None:
+    """The last token of a child scope ended: the subprocess completes and its token leaves."""
+    scope = execution.state.scopes[scope_id]
+    assert scope.token is not None and scope.node is not None
+    execution.emit(EventType.SCOPE_COMPLETED, scope.node, scope.token, scope=scope_id)
+    execution.leave(execution.state.tokens[scope.token])
