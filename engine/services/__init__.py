@@ -1,0 +1,36 @@
+"""The only door to state: everything that changes a definition or an instance goes through here.
+
+Views, the REST API, admin actions, the CLI and workers call these functions; none of them
+writes engine models directly. Each state change runs in one transaction with optimistic
+locking and is retried on conflicts (see engine.store.execution for the locking rules).
+"""
+
+from engine.services.definitions import deploy
+from engine.services.errors import (
+    DeploymentError,
+    InvalidInput,
+    InvalidState,
+    InvalidVariables,
+    NotFound,
+    ServiceError,
+)
+from engine.services.instances import cancel_instance, retry_incident, start_instance
+from engine.services.jobs import complete_job, fail_job, run_pending_jobs
+from engine.services.tasks import complete_user_task
+
+__all__ = [
+    "DeploymentError",
+    "InvalidInput",
+    "InvalidState",
+    "InvalidVariables",
+    "NotFound",
+    "ServiceError",
+    "cancel_instance",
+    "complete_job",
+    "complete_user_task",
+    "deploy",
+    "fail_job",
+    "retry_incident",
+    "run_pending_jobs",
+    "start_instance",
+]

@@ -1,0 +1,165 @@
+"""Service task jobs: applying their results, and the in-process executor behind `bpm run`.
+
+Delivery is at-least-once: a worker may report the same job twice (it crashed after
+reporting, a network retry...). Reporting a job that is already completed, failed or
+cancelled is therefore a no-op that returns the instance unchanged; the one exception is a
+success reported for a job that already failed, which raises InvalidState, because its token
+now belongs to an incident.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from engine.handlers.base import FieldValue, HandlerError, JobContext
+from engine.handlers.registry import get_handler, unavailable_reason
+from engine.runtime import CommandRejected, CompleteTask, FailTask
+from engine.runtime.commands import Command
+from engine.services.errors import InvalidState, InvalidVariables, NotFound
+from engine.services.variables import check_variables
+from engine.store.errors import Conflict
+from engine.store.execution import apply_command, run_atomically
+from engine.store.models import OPEN_JOB_STATUSES, Job, JobStatus, ProcessInstance
+
+logger = logging.getLogger(__name__)
+
+#: How long a job claimed by run_pending_jobs stays locked to this process. Generous: the
+#: handler enforces its own time limit, and the lock only matters to the durable worker.
+LOCAL_LOCK = timedelta(hours=1)
+
+
+def complete_job(*, job_id: int, variables: Any = None) -> ProcessInstance:
+    """Apply a job's result: set `variables` (a JSON object) and move its token on."""
+    variables = check_variables(variables, what="job result variables")
+    return _report(job_id, lambda job: CompleteTask(job.token_id, variables), JobStatus.COMPLETED)
+
+
+def fail_job(*, job_id: int, error: str, details: str = "") -> ProcessInstance:
+    """The job failed: an incident is raised on its token (an operator can retry it)."""
+    return _report(job_id, lambda job: FailTask(job.token_id, error, details), JobStatus.FAILED, error=error)
+
+
+def run_pending_jobs(*, instance_id: int | None = None, limit: int | None = None) -> int:
+    """Run due pending jobs (of one instance, or all) in creation order, here and now; return how many ran.
+
+    Jobs created by the jobs it runs are run too, until none is left or `limit` is reached.
+    Each job is claimed (pending -> running, committed on its own), its handler runs OUTSIDE
+    any transaction, and the result is applied by complete_job / fail_job. A HandlerError
+    becomes an incident with its message and details, any other exception an incident with
+    the traceback. Call it outside transaction.atomic(), or the claim is not committed first.
+    """
+    count = 0
+    while limit is None or count < limit:
+        job = _claim_next(instance_id)
+        if job is None:
+            break
+        _run(job)
+        count += 1
+    return count
+
+
+def _report(
+    job_id: int, command_for: Callable[[Job], Command], outcome: JobStatus, *, error: str = ""
+) -> ProcessInstance:
+    """Apply `command_for(job)` and close the job as `outcome`, once, whatever the deliveries."""
+
+    def report() -> ProcessInstance:
+        job = Job.objects.filter(pk=job_id).first()
+        if job is None:
+            raise NotFound(f"job {job_id} does not exist")
+        if job.status not in OPEN_JOB_STATUSES:
+            return _already_closed(job, outcome)
+        try:
+            instance = apply_command(job.instance_id, command_for(job))
+        except CommandRejected as rejection:
+            job.refresh_from_db()
+            if job.status not in OPEN_JOB_STATUSES:
+                return _already_closed(job, outcome)
+            raise InvalidState(f"job {job_id} at '{job.node_id}' cannot be reported: {rejection}") from None
+        # After the instance CAS, so this transaction owns the instance (execution rule 2).
+        closed = Job.objects.filter(pk=job.pk, status__in=OPEN_JOB_STATUSES).update(
+            status=outcome,
+            completed_at=timezone.now(),
+            last_error=error,
+            lock_owner="",
+            lock_expires_at=None,
+        )
+        if not closed:
+            raise Conflict(f"job {job_id} changed while its result was being applied")
+        return instance
+
+    return run_atomically(report)
+
+
+def _already_closed(job: Job, outcome: JobStatus) -> ProcessInstance:
+    if job.status == JobStatus.FAILED and outcome == JobStatus.COMPLETED:
+        raise InvalidState(
+            f"job {job.pk} at '{job.node_id}' already failed and raised an incident; its result is ignored"
+        )
+    logger.info("job %s is already %s; ignoring the %s report", job.pk, job.status, outcome)
+    return ProcessInstance.objects.get(pk=job.instance_id)
+
+
+def _claim_next(instance_id: int | None) -> Job | None:
+    owner = f"local:{os.getpid()}"
+    while True:
+        now = timezone.now()
+        due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
+        if instance_id is not None:
+            due = due.filter(instance_id=instance_id)
+        job = due.order_by("pk").first()
+        if job is None:
+            return None
+        claimed = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
+            status=JobStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            lock_owner=owner,
+            lock_expires_at=now + LOCAL_LOCK,
+        )
+        if claimed:
+            job.refresh_from_db()
+            return job
+        # Another process claimed it first; look for the next one.
+
+
+def _run(job: Job) -> None:
+    handler = get_handler(job.handler_type)
+    if handler is None:
+        fail_job(job_id=job.pk, error=unavailable_reason(job.handler_type))
+        return
+    variables = ProcessInstance.objects.values_list("variables", flat=True).get(pk=job.instance_id)
+    context = JobContext(
+        instance_id=job.instance_id,
+        job_id=job.pk,
+        node_id=job.node_id,
+        idempotency_key=str(job.idempotency_key),
+        fields=_handler_fields(job.fields),
+        variables=MappingProxyType(variables),
+    )
+    try:
+        result = check_variables(
+            handler.execute(context), what=f"the result of the '{job.handler_type}' handler"
+        )
+    except HandlerError as error:
+        fail_job(job_id=job.pk, error=error.message, details=error.details)
+    except InvalidVariables as error:
+        fail_job(job_id=job.pk, error=str(error))
+    except Exception as error:  # any bug in a handler becomes an incident, never a crashed run
+        fail_job(job_id=job.pk, error=f"{type(error).__name__}: {error}", details=traceback.format_exc())
+    else:
+        complete_job(job_id=job.pk, variables=result)
+
+
+def _handler_fields(stored: Mapping[str, Any]) -> Mapping[str, FieldValue]:
+    return MappingProxyType(
+        {name: value if isinstance(value, str) else tuple(value) for name, value in stored.items()}
+    )

@@ -1,0 +1,145 @@
+"""Turn the kernel's effects into rows: jobs to run, user tasks to do, incidents to look at.
+
+Runs inside the command's transaction, after the instance CAS (see engine.store.execution).
+Effects are applied in the kernel's order, because a later one may void work an earlier one
+created in the same command (a parallel branch reaches a terminate end event right after
+another branch scheduled a job: the job is written, already cancelled).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from engine.bpmn.graph import FormField, Node, ProcessGraph, UserTaskDefinition
+from engine.runtime import CancelWork, Effect, OpenUserTask, RaiseIncident, ScheduleJob
+from engine.store.models import (
+    OPEN_JOB_STATUSES,
+    Incident,
+    Job,
+    JobStatus,
+    ProcessInstance,
+    UserTask,
+    UserTaskStatus,
+)
+
+# "R3/PT10S": three retries after the first attempt. Only the count matters here; the worker
+# reads the interval from `Job.retry`.
+_RETRY_COUNT = re.compile(r"R(\d+)/", re.IGNORECASE)
+
+
+def apply_effects(
+    instance: ProcessInstance, graph: ProcessGraph, effects: Iterable[Effect], now: datetime
+) -> None:
+    jobs: list[Job] = []
+    tasks: list[UserTask] = []
+    incidents: list[Incident] = []
+    for effect in effects:
+        match effect:
+            case ScheduleJob(token=token, node=node_id):
+                jobs.append(_job(instance, token, graph.node(node_id), now))
+            case OpenUserTask(token=token, node=node_id):
+                tasks.append(_user_task(instance, token, graph.node(node_id), now))
+            case CancelWork(token=token):
+                _cancel_work(instance, token, jobs, tasks, now)
+            case RaiseIncident():
+                incidents.append(_incident(instance, effect, now))
+    Job.objects.bulk_create(jobs)
+    UserTask.objects.bulk_create(tasks)
+    Incident.objects.bulk_create(incidents)
+
+
+def resolve_incidents(instance: ProcessInstance, incident_ids: list[int], now: datetime) -> None:
+    if incident_ids:
+        Incident.objects.filter(instance=instance, incident_id__in=incident_ids, resolved_at=None).update(
+            resolved_at=now
+        )
+
+
+def max_attempts(retry: str | None) -> int:
+    match = _RETRY_COUNT.match(retry or "")
+    return 1 + int(match.group(1)) if match else 1
+
+
+def _job(instance: ProcessInstance, token: int, node: Node, now: datetime) -> Job:
+    if node.service is None:
+        raise ValueError(f"service task '{node.id}' has no handler type; the parser should have refused it")
+    service = node.service
+    return Job(
+        instance=instance,
+        token_id=token,
+        node_id=node.id,
+        handler_type=service.type,
+        fields={
+            name: value if isinstance(value, str) else list(value) for name, value in service.fields.items()
+        },
+        retry=service.retry or "",
+        max_attempts=max_attempts(service.retry),
+        due_at=now,
+        created_at=now,
+    )
+
+
+def _user_task(instance: ProcessInstance, token: int, node: Node, now: datetime) -> UserTask:
+    definition = node.user_task or UserTaskDefinition()
+    return UserTask(
+        instance=instance,
+        token_id=token,
+        node_id=node.id,
+        name=node.name or node.id,
+        assignee=definition.assignee or "",
+        candidate_groups=list(definition.candidate_groups),
+        candidate_users=list(definition.candidate_users),
+        due_date=definition.due_date or "",
+        form_key=definition.form_key or "",
+        form_fields=[form_field_json(field) for field in definition.form_fields],
+        created_at=now,
+    )
+
+
+def form_field_json(field: FormField) -> dict[str, Any]:
+    return {
+        "id": field.id,
+        "label": field.label,
+        "type": field.type,
+        "required": field.required,
+        "default": field.default,
+        "values": [{"id": value_id, "name": name} for value_id, name in field.values],
+        "constraints": [{"name": name, "config": config} for name, config in field.constraints],
+    }
+
+
+def _cancel_work(
+    instance: ProcessInstance, token: int, new_jobs: list[Job], new_tasks: list[UserTask], now: datetime
+) -> None:
+    for job in new_jobs:
+        if job.token_id == token and job.status in OPEN_JOB_STATUSES:
+            job.status, job.completed_at = JobStatus.CANCELLED, now
+    for task in new_tasks:
+        if task.token_id == token and task.status == UserTaskStatus.OPEN:
+            task.status, task.completed_at = UserTaskStatus.CANCELLED, now
+    Job.objects.filter(instance=instance, token_id=token, status__in=OPEN_JOB_STATUSES).update(
+        status=JobStatus.CANCELLED, completed_at=now
+    )
+    UserTask.objects.filter(instance=instance, token_id=token, status=UserTaskStatus.OPEN).update(
+        status=UserTaskStatus.CANCELLED, completed_at=now
+    )
+    # A failed token that is withdrawn takes its incident with it.
+    Incident.objects.filter(instance=instance, token_id=token, resolved_at=None).update(resolved_at=now)
+
+
+def _incident(instance: ProcessInstance, effect: RaiseIncident, now: datetime) -> Incident:
+    """The incident, linked to the token's latest job (the one that failed) if it has one."""
+    job = Job.objects.filter(instance=instance, token_id=effect.token).order_by("-pk").first()
+    return Incident(
+        instance=instance,
+        incident_id=effect.incident,
+        token_id=effect.token,
+        node_id=effect.node,
+        job=job,
+        error=effect.error,
+        details=effect.details,
+        created_at=now,
+    )

@@ -1,0 +1,203 @@
+"""Run one kernel command against a stored instance: atomically, with optimistic locking.
+
+Locking rules (every writer of instance data follows them; read before changing anything):
+
+1. A command runs in ONE transaction (`run_atomically`). It reads the instance row without a
+   lock, runs the pure kernel on that snapshot, and its FIRST write is the compare-and-set
+   `UPDATE instance SET state, variables, status, version = v+1, ... WHERE id = ? AND version = v`.
+   0 rows updated means another transaction changed the instance after our read: `Conflict`,
+   the whole transaction rolls back and the command is retried from the start (bounded, with
+   a small jittered backoff). A conflict is never the caller's problem unless retries run out.
+2. That UPDATE holds the instance row lock until commit, so everything else the command
+   writes (events, tokens, join firings, jobs, user tasks, incidents) is written while this
+   transaction owns the instance. Writers of one instance are thereby serialised, and since
+   every writer locks the instance row before any of its other rows, they cannot deadlock.
+   Services that change a task or job row as part of a command do so after `apply_command`.
+   The one exception is claiming a job (pending -> running), a conditional UPDATE of the job
+   row alone that never touches the instance.
+3. Belt and braces: Event (instance, seq) and JoinFiring (instance, scope, gateway, generation)
+   are unique, and Token status changes are compare-and-set on the token's own `version`.
+   Anything that slips past rule 1 fails there, as an IntegrityError or Conflict, and is
+   retried like any conflict: a join can never fire twice, an event seq never repeats.
+4. On SQLite transactions begin IMMEDIATE (see settings): writers queue on the database lock
+   and conflicts do not arise; the code is the same.
+
+A `CommandRejected` from the kernel (e.g. completing a token that no longer waits) propagates
+out of the transaction, which rolls back: nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from engine.bpmn.graph import ProcessGraph
+from engine.runtime import Command, EventType, InstanceState, Outcome, handle
+from engine.runtime.events import Event as KernelEvent
+from engine.store.effects import apply_effects, resolve_incidents
+from engine.store.errors import Conflict
+from engine.store.graphs import graph_of
+from engine.store.hashing import GENESIS_HASH, event_hash
+from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
+from engine.store.tokens import project_tokens
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: How often a command is tried before a conflict is reported to the caller.
+MAX_ATTEMPTS = 20
+#: Backoff before retry n is random in [0, min(BACKOFF_CAP, BACKOFF_BASE * 2**n)] seconds.
+BACKOFF_BASE = 0.002
+BACKOFF_CAP = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedInstance:
+    row: ProcessInstance
+    state: InstanceState
+    graph: ProcessGraph
+
+
+def run_atomically(work: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+    """Run `work` in transaction.atomic(), again from the start after each conflict.
+
+    Conflicts are `Conflict`, `IntegrityError` (a uniqueness guard caught a racing write) and
+    PostgreSQL serialization failures and deadlocks.
+    `work` must do all its reads inside, so each attempt sees the latest committed data.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return work()
+        except (Conflict, IntegrityError, OperationalError) as error:
+            if not _is_conflict(error):
+                raise
+            if attempt == attempts:
+                raise Conflict(f"gave up after {attempts} conflicting attempts: {error}") from error
+            logger.debug("conflict on attempt %d, retrying: %s", attempt, error)
+            time.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)))  # noqa: S311
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: PostgreSQL's serialization_failure and deadlock_detected: the database chose this
+#: transaction as the loser of a race; running it again is the documented remedy.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _is_conflict(error: Exception) -> bool:
+    if isinstance(error, OperationalError):
+        return getattr(error.__cause__, "sqlstate", None) in _RETRYABLE_SQLSTATES
+    return True
+
+
+def execute(instance_id: int, command: Command) -> ProcessInstance:
+    """Apply `command` to the instance in its own transaction, retrying on conflicts."""
+    return run_atomically(lambda: apply_command(instance_id, command))
+
+
+def apply_command(instance_id: int, command: Command) -> ProcessInstance:
+    """Load, run the kernel, write everything. Call inside transaction.atomic() (see module doc).
+
+    Raises ProcessInstance.DoesNotExist, CommandRejected, or Conflict.
+    """
+    loaded = load_instance(instance_id)
+    return commit_outcome(loaded, handle(loaded.graph, loaded.state, command))
+
+
+def load_instance(instance_id: int) -> LoadedInstance:
+    """The instance row and its kernel state, read without a lock (optimistic)."""
+    row = (
+        ProcessInstance.objects.select_related("definition")
+        .defer("definition__bpmn_xml", "definition__graph")
+        .get(pk=instance_id)
+    )
+    return LoadedInstance(row, InstanceState.from_json(row.state), graph_of(row.definition))
+
+
+def commit_outcome(
+    loaded: LoadedInstance, outcome: Outcome, *, now: datetime | None = None
+) -> ProcessInstance:
+    """Write the kernel's outcome for the snapshot in `loaded`; raise Conflict if it is stale."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("commit_outcome must run inside transaction.atomic()")
+    now = now or timezone.now()
+    row = loaded.row
+    events = _event_rows(row, outcome.events, now)
+    status = InstanceStatus(outcome.state.status.value)
+    changes = {
+        "state": outcome.state.to_json(),
+        "variables": outcome.state.variables,
+        "status": status,
+        "version": row.version + 1,
+        "last_seq": row.last_seq + len(events),
+        "last_hash": events[-1].hash if events else row.last_hash,
+        "ended_at": row.ended_at or (None if status == InstanceStatus.RUNNING else now),
+    }
+    # Rule 1: the compare-and-set comes first and locks the instance for the rest.
+    if not ProcessInstance.objects.filter(pk=row.pk, version=row.version).update(**changes):
+        raise Conflict(f"instance {row.pk} changed after version {row.version} was read")
+    for name, value in changes.items():
+        setattr(row, name, value)
+
+    Event.objects.bulk_create(events)
+    project_tokens(row, loaded.state, outcome.state, outcome.events, now)
+    JoinFiring.objects.bulk_create(
+        JoinFiring(
+            instance=row,
+            scope=event.data["scope"],
+            gateway_id=event.node,
+            generation=event.data["generation"],
+            token_id=event.token,
+            created_at=now,
+        )
+        for event in outcome.events
+        if event.type is EventType.JOIN_FIRED
+    )
+    apply_effects(row, loaded.graph, outcome.effects, now)
+    resolve_incidents(
+        row,
+        [event.data["incident"] for event in outcome.events if event.type is EventType.INCIDENT_RESOLVED],
+        now,
+    )
+    return row
+
+
+def _event_rows(row: ProcessInstance, events: list[KernelEvent], now: datetime) -> list[Event]:
+    """Number the kernel's events after the instance's last one and chain their hashes."""
+    rows = []
+    prev_hash = row.last_hash or GENESIS_HASH
+    for seq, event in enumerate(events, start=row.last_seq + 1):
+        payload = dict(event.data)
+        digest = event_hash(
+            prev_hash,
+            seq=seq,
+            event_type=event.type.value,
+            node_id=event.node,
+            token_id=event.token,
+            payload=payload,
+            created_at=now,
+        )
+        rows.append(
+            Event(
+                instance=row,
+                seq=seq,
+                type=event.type.value,
+                node_id=event.node,
+                token_id=event.token,
+                payload=payload,
+                created_at=now,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    return rows

@@ -1,0 +1,305 @@
+"""The engine's tables: definitions, instances, their event log and the projections of it.
+
+The Event table is the record of truth (append-only, hash-chained); `ProcessInstance.state`
+is the kernel snapshot it folds into, and Token, JoinFiring, Job, UserTask and Incident are
+projections kept in step with it by engine.store.execution, always in the same transaction.
+Nothing outside engine.store / engine.services writes these rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from engine.runtime.events import EventType
+
+# BPMN ids are XML NCNames without a length limit; 255 covers every modeler we know of.
+ID_LENGTH = 255
+HASH_LENGTH = 64
+
+
+class ProcessDefinition(models.Model):
+    """One deployed version of one executable process. Immutable once deployed."""
+
+    key = models.CharField(max_length=ID_LENGTH, help_text="The BPMN process id.")
+    version = models.PositiveIntegerField(help_text="1, 2, 3 ... per key, in order of deployment.")
+    name = models.CharField(max_length=ID_LENGTH, blank=True)
+    bpmn_xml = models.TextField()
+    graph = models.JSONField(help_text="The parsed ProcessGraph (ProcessGraph.to_json()).")
+    checksum = models.CharField(
+        max_length=HASH_LENGTH, db_index=True, help_text="sha256 of the XML bytes and the process id."
+    )
+    deployed_at = models.DateTimeField(default=timezone.now)
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    suspended = models.BooleanField(default=False, help_text="Suspended definitions start no new instances.")
+
+    class Meta:
+        ordering = ("key", "-version")
+        constraints = (
+            models.UniqueConstraint(fields=("key", "version"), name="definition_key_version_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+
+
+class ProcessInstance(models.Model):
+    """One run of a definition. `version` is the compare-and-set guard of every change."""
+
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    # NULL, not "", for "no business key": a later per-definition uniqueness must ignore it.
+    business_key = models.CharField(max_length=ID_LENGTH, null=True, blank=True, db_index=True)  # noqa: DJ001
+    status = models.CharField(max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
+    variables = models.JSONField(default=dict)
+    state = models.JSONField(help_text="The kernel snapshot (InstanceState.to_json()).")
+    version = models.PositiveIntegerField(default=0)
+    last_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=HASH_LENGTH, blank=True, default="")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = (models.Index(fields=("definition", "status"), name="instance_definition_status"),)
+
+    def __str__(self) -> str:
+        return f"instance {self.pk} of {self.definition_id}"
+
+
+class TokenStatus(models.TextChoices):
+    ACTIVE = "active"
+    WAITING = "waiting"
+    JOINED = "joined"
+    IN_SCOPE = "in_scope"
+    FAILED = "failed"
+    #: Left its node normally (or was consumed by a join).
+    COMPLETED = "completed"
+    #: Withdrawn without completing (terminate end event, cancel).
+    TERMINATED = "terminated"
+
+
+#: Statuses of tokens that are still in the instance state.
+LIVE_TOKEN_STATUSES = frozenset(
+    {TokenStatus.ACTIVE, TokenStatus.WAITING, TokenStatus.JOINED, TokenStatus.IN_SCOPE, TokenStatus.FAILED}
+)
+
+
+class Token(models.Model):
+    """One visit of one node. Rows are appended and their status moves forward; never deleted."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tokens")
+    token_id = models.PositiveIntegerField(help_text="The kernel's token id, unique within the instance.")
+    node_id = models.CharField(max_length=ID_LENGTH)
+    scope = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=TokenStatus.choices)
+    previous_token_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The token this one came from (for a join: the first one consumed)."
+    )
+    # NULL: arrived without a sequence flow (a start event, or leaving a join), as in the kernel.
+    flow_id = models.CharField(max_length=ID_LENGTH, null=True, blank=True)  # noqa: DJ001
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("instance", "token_id"), name="token_instance_token_unique"),
+        )
+        indexes = (
+            models.Index(fields=("instance", "status"), name="token_instance_status"),
+            models.Index(fields=("node_id", "status"), name="token_node_status"),
+        )
+
+    def __str__(self) -> str:
+        return f"token {self.token_id} at {self.node_id} ({self.status})"
+
+
+class AppendOnlyError(Exception):
+    """Events are never changed or deleted once written."""
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("events are append-only: they cannot be updated")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise AppendOnlyError("events are append-only: they cannot be deleted")
+
+
+class Event(models.Model):
+    """The append-only log of an instance: seq 1, 2, 3 ... without gaps, each hash chained to the last.
+
+    `hash` = sha256(prev_hash + canonical JSON of seq, type, node_id, token_id, payload and
+    created_at), see engine.store.hashing; editing any row breaks the chain from there on.
+    """
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=32, choices=[(t.value, t.value) for t in EventType])
+    # NULL, as in the kernel's event, for instance-level events; it is part of the hash.
+    node_id = models.CharField(max_length=ID_LENGTH, null=True, blank=True)  # noqa: DJ001
+    token_id = models.PositiveIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=HASH_LENGTH, blank=True)
+    hash = models.CharField(max_length=HASH_LENGTH)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("instance", "seq")
+        constraints = (models.UniqueConstraint(fields=("instance", "seq"), name="event_instance_seq_unique"),)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"event {self.seq} of instance {self.instance_id} cannot be changed")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        raise AppendOnlyError(f"event {self.seq} of instance {self.instance_id} cannot be deleted")
+
+
+class JoinFiring(models.Model):
+    """One firing of a join; the unique constraint makes a second firing impossible, even racing."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="join_firings")
+    scope = models.PositiveIntegerField()
+    gateway_id = models.CharField(max_length=ID_LENGTH)
+    generation = models.PositiveIntegerField()
+    token_id = models.PositiveIntegerField(help_text="The token that left the join.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("instance", "scope", "gateway_id", "generation"), name="join_firing_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} fired (scope {self.scope}, generation {self.generation})"
+
+
+class JobKind(models.TextChoices):
+    SERVICE_TASK = "service_task"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+#: A job in one of these states can still complete or fail its token.
+OPEN_JOB_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
+
+
+class Job(models.Model):
+    """The outbox: work created in the same transaction as the state change that needs it."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs")
+    token_id = models.PositiveIntegerField()
+    node_id = models.CharField(max_length=ID_LENGTH)
+    kind = models.CharField(max_length=32, choices=JobKind.choices, default=JobKind.SERVICE_TASK)
+    handler_type = models.CharField(max_length=64)
+    fields = models.JSONField(default=dict, help_text="Handler fields: strings, or lists of strings.")
+    retry = models.CharField(max_length=64, blank=True, help_text="ISO-8601 retry cycle such as R3/PT10S.")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=1)
+    due_at = models.DateTimeField(default=timezone.now)
+    lock_owner = models.CharField(max_length=ID_LENGTH, blank=True)
+    lock_expires_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(fields=("status", "due_at"), name="job_status_due"),
+            models.Index(fields=("instance", "token_id"), name="job_instance_token"),
+        )
+
+    def __str__(self) -> str:
+        return f"job {self.pk} {self.handler_type} at {self.node_id} ({self.status})"
+
+
+class UserTaskStatus(models.TextChoices):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class UserTask(models.Model):
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="user_tasks")
+    token_id = models.PositiveIntegerField()
+    node_id = models.CharField(max_length=ID_LENGTH)
+    name = models.CharField(max_length=ID_LENGTH)
+    assignee = models.CharField(max_length=ID_LENGTH, blank=True, db_index=True)
+    candidate_groups = models.JSONField(default=list)
+    candidate_users = models.JSONField(default=list)
+    due_date = models.CharField(max_length=ID_LENGTH, blank=True)
+    form_key = models.CharField(max_length=ID_LENGTH, blank=True)
+    form_fields = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=UserTaskStatus.choices, default=UserTaskStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = (
+            models.Index(fields=("status", "assignee"), name="user_task_status_assignee"),
+            models.Index(fields=("instance", "token_id"), name="user_task_instance_token"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+
+class Incident(models.Model):
+    """A token stopped by an error; open while `resolved_at` is empty."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents")
+    incident_id = models.PositiveIntegerField(help_text="The kernel's incident id within the instance.")
+    token_id = models.PositiveIntegerField()
+    node_id = models.CharField(max_length=ID_LENGTH)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents")
+    error = models.TextField()
+    details = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("instance", "incident_id"), name="incident_instance_incident_unique"
+            ),
+        )
+        indexes = (models.Index(fields=("resolved_at", "created_at"), name="incident_open"),)
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id} at {self.node_id}: {self.error[:60]}"

@@ -1,0 +1,103 @@
+"""Keep the Token table in step with the kernel state: append new tokens, move statuses forward.
+
+A token row is inserted when a token arrives (TOKEN_ARRIVED) or leaves a join (JOIN_FIRED),
+and its status follows the kernel: while the token is in the state its status is the
+kernel's, once it is gone it ends as `completed` (left its node, or consumed by a join) or
+`terminated` (withdrawn). Status changes are compare-and-set on the row's `version`. Rows are
+never deleted, so the table is the full history of where every token went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from engine.runtime import EventType, InstanceState
+from engine.runtime.events import Event as KernelEvent
+from engine.store.errors import Conflict
+from engine.store.models import ProcessInstance, Token, TokenStatus
+
+TERMINAL = frozenset({TokenStatus.COMPLETED, TokenStatus.TERMINATED})
+
+
+def project_tokens(
+    instance: ProcessInstance,
+    before: InstanceState,
+    after: InstanceState,
+    events: Iterable[KernelEvent],
+    now: datetime,
+) -> None:
+    """Write the token changes of one command (inside its transaction, after the instance CAS)."""
+    created: dict[int, Token] = {}
+    ended: dict[int, TokenStatus] = {}
+    for event in events:
+        data = event.data
+        match event.type:
+            case EventType.TOKEN_ARRIVED:
+                created[_token(event)] = _new_token(
+                    instance, event, data["scope"], data.get("previous"), data.get("flow"), now
+                )
+            case EventType.JOIN_FIRED:
+                consumed = data["consumed"]
+                ended.update(dict.fromkeys(consumed, TokenStatus.COMPLETED))
+                created[_token(event)] = _new_token(instance, event, data["scope"], consumed[0], None, now)
+            case EventType.NODE_COMPLETED:
+                ended[_token(event)] = TokenStatus.COMPLETED
+            case EventType.TOKEN_TERMINATED:
+                ended[_token(event)] = TokenStatus.TERMINATED
+
+    def final_status(token_id: int) -> TokenStatus:
+        token = after.tokens.get(token_id)
+        if token is not None:
+            return TokenStatus(token.status.value)
+        # The instance ended and took its remaining tokens with it.
+        return ended.get(token_id, TokenStatus.TERMINATED)
+
+    for token_id, row in created.items():
+        row.status = final_status(token_id)
+        row.ended_at = now if row.status in TERMINAL else None
+    Token.objects.bulk_create(created.values())
+
+    changed = {
+        token.id: status
+        for token in before.tokens.values()
+        if (status := final_status(token.id)) != token.status.value
+    }
+    if not changed:
+        return
+    versions = dict(
+        Token.objects.filter(instance=instance, token_id__in=changed).values_list("token_id", "version")
+    )
+    for token_id, status in changed.items():
+        version = versions.get(token_id)
+        updated = Token.objects.filter(instance=instance, token_id=token_id, version=version).update(
+            status=status, version=(version or 0) + 1, ended_at=now if status in TERMINAL else None
+        )
+        if not updated:
+            raise Conflict(f"token {token_id} of instance {instance.pk} changed concurrently")
+
+
+def _token(event: KernelEvent) -> int:
+    if event.token is None:
+        raise ValueError(f"a {event.type.value} event without a token")
+    return event.token
+
+
+def _new_token(
+    instance: ProcessInstance,
+    event: KernelEvent,
+    scope: int,
+    previous: int | None,
+    flow: str | None,
+    now: datetime,
+) -> Token:
+    return Token(
+        instance=instance,
+        token_id=_token(event),
+        node_id=event.node,
+        scope=scope,
+        status=TokenStatus.ACTIVE,
+        previous_token_id=previous,
+        flow_id=flow,
+        created_at=now,
+    )
