@@ -1,0 +1,157 @@
+"""Django settings for bpmportal.
+
+Everything that differs between a laptop and a production cluster comes from environment
+variables (see the README's configuration table). The defaults run a single-machine
+installation on SQLite with its data in ``<repo>/var``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bpmportal.datadir import ensure_data_dir, read_or_create_secret
+from bpmportal.env import env_bool, env_choice, env_database, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = ensure_data_dir(Path(env_str("BPM_DATA_DIR", str(BASE_DIR / "var"))))
+
+# Never a default shared by every installation: either given, or generated once per data dir.
+SECRET_KEY = env_str("SECRET_KEY", "") or read_or_create_secret(DATA_DIR / "secret_key")
+
+# Off unless asked for; `make run` turns it on for local development.
+DEBUG = env_bool("BPM_DEBUG", False)
+
+ALLOWED_HOSTS = env_list("BPM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("BPM_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "engine.apps.EngineConfig",
+    "modeler.apps.ModelerConfig",
+    "monitoring.apps.MonitoringConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bpmportal.urls"
+WSGI_APPLICATION = "bpmportal.wsgi.application"
+ASGI_APPLICATION = "bpmportal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in the data directory unless DATABASE_URL points elsewhere (e.g. PostgreSQL).
+_SQLITE_PATH = DATA_DIR / "bpmportal.sqlite3"
+DATABASES = {
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{_SQLITE_PATH}",
+        conn_max_age=env_int("BPM_CONN_MAX_AGE", 0, minimum=0),
+        conn_health_checks=True,
+    )
+}
+# Test databases carry the process id, so two test runs at once (two terminals, two checkouts
+# sharing a PostgreSQL server) never drop each other's database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Take the write lock when a transaction starts: concurrent writers then wait for the
+        # lock (up to `timeout` seconds) instead of failing with "database is locked" halfway.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        # WAL lets the web server read while a worker writes; NORMAL sync is safe with WAL.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    # Tests use a real file (not Django's default in-memory database) so they exercise WAL,
+    # IMMEDIATE transactions and several connections, exactly like a real installation.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test_bpmportal_{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("BPM_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("BPM_STATIC_ROOT", str(BASE_DIR / "static_collected")))
+
+# Cookies are never readable from JavaScript, and the portal is never framed by another site.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Behind a TLS-terminating proxy: cookies only over HTTPS, trust the proxy's scheme header.
+BEHIND_TLS = env_bool("BPM_BEHIND_TLS", False)
+SESSION_COOKIE_SECURE = BEHIND_TLS
+CSRF_COOKIE_SECURE = BEHIND_TLS
+if BEHIND_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("BPM_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("BPM_HSTS_SECONDS", 0, minimum=0)
+
+LOG_LEVEL = env_choice("BPM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "engine": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "bpmportal": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}
+
+# Product limits.
+# Largest BPMN document accepted for deployment; bigger uploads are refused before parsing.
+BPM_MAX_BPMN_BYTES = env_int("BPM_MAX_BPMN_BYTES", 10 * 1024 * 1024, minimum=1)
+# Default wall-clock limit, in seconds, for a CLI service task without its own `timeout` field.
+BPM_CLI_TIMEOUT = env_int("BPM_CLI_TIMEOUT", 300, minimum=1)
