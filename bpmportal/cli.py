@@ -265,28 +265,31 @@ def parse_completions(items: Sequence[str], problems: list[str]) -> dict[str, di
 def _read_model(
     path: Path, process_id: str | None, problems: list[str]
 ) -> tuple[ProcessGraph | None, bytes | None]:
+    from bpmportal.env import env_int
     from engine.bpmn import DEFAULT_MAX_BYTES, BpmnError, list_processes, parse_bpmn
 
+    # The same limit deployment applies (settings are not loaded yet: this check comes first).
+    max_bytes = env_int("BPM_MAX_BPMN_BYTES", DEFAULT_MAX_BYTES, minimum=1)
     try:
         # Read one byte past the limit, never the whole of an oversized file.
         with path.open("rb") as model_file:
-            xml = model_file.read(DEFAULT_MAX_BYTES + 1)
+            xml = model_file.read(max_bytes + 1)
     except OSError as error:
         problems.append(f"cannot read {path}: {error.strerror or error}")
         return None, None
-    if len(xml) > DEFAULT_MAX_BYTES:
-        problems.append(f"{path}: the file is larger than the limit of {DEFAULT_MAX_BYTES:,} bytes")
+    if len(xml) > max_bytes:
+        problems.append(f"{path}: the file is larger than the limit of {max_bytes:,} bytes")
         return None, None
     try:
         if process_id is not None:
-            known = list_processes(xml)
+            known = list_processes(xml, max_bytes=max_bytes)
             if process_id not in {process.id for process in known}:
                 listing = ", ".join(f"{p.id}{'' if p.executable else ' (not executable)'}" for p in known)
                 problems.append(
                     f"{path}: unknown process id '{process_id}'; the file defines: {listing or 'none'}"
                 )
                 return None, xml
-        return parse_bpmn(xml, process_id=process_id), xml
+        return parse_bpmn(xml, process_id=process_id, max_bytes=max_bytes), xml
     except BpmnError as error:
         problems.extend(f"{path}: {problem}" for problem in error.problems)
         return None, xml

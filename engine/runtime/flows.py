@@ -40,7 +40,8 @@ def outgoing_flows(graph: ProcessGraph, node: Node, variables: Mapping[str, Any]
         chosen.sort(key=node.outgoing.index)
     if not chosen:
         raise FlowSelectionError(
-            f"{node.kind.value} '{node.id}': no outgoing sequence flow condition is true and there is no default flow"
+            f"{node.kind.value} '{node.id}': no outgoing sequence flow condition is true "
+            "and there is no default flow"
         )
     return chosen
 
@@ -52,6 +53,6 @@ def _holds(node: Node, flow: SequenceFlow, variables: Mapping[str, Any]) -> bool
         return bool(compile_expression(flow.condition).evaluate(variables))
     except ExpressionError as error:
         raise FlowSelectionError(
-            f"{node.kind.value} '{node.id}': condition of sequence flow '{flow.id}' ({flow.condition}) failed: "
-            f"{error.message}"
+            f"{node.kind.value} '{node.id}': condition of sequence flow '{flow.id}' "
+            f"({flow.condition}) failed: {error.message}"
         ) from error

@@ -130,16 +130,16 @@ def apply(state: InstanceState, event: Event) -> None:
             state.variables = dict(data.get("variables") or {})
             state.scopes[ROOT_SCOPE] = Scope(ROOT_SCOPE, None, None, None)
         case EventType.TOKEN_ARRIVED:
-            assert event.token is not None and event.node is not None
-            state.tokens[event.token] = Token(
-                event.token,
-                event.node,
+            token_id = _token_id(event)
+            state.tokens[token_id] = Token(
+                token_id,
+                _node_id(event),
                 data["scope"],
                 TokenStatus.ACTIVE,
                 data.get("previous"),
                 data.get("flow"),
             )
-            state.next_token = max(state.next_token, event.token + 1)
+            state.next_token = max(state.next_token, token_id + 1)
         case EventType.NODE_COMPLETED | EventType.TOKEN_TERMINATED:
             token_id = _token_id(event)
             del state.tokens[token_id]
@@ -158,9 +158,8 @@ def apply(state: InstanceState, event: Event) -> None:
             for tid in consumed:
                 del state.tokens[tid]
             new_id = _token_id(event)
-            assert event.node is not None
             state.tokens[new_id] = Token(
-                new_id, event.node, data["scope"], TokenStatus.ACTIVE, consumed[0], None
+                new_id, _node_id(event), data["scope"], TokenStatus.ACTIVE, consumed[0], None
             )
             state.next_token = max(state.next_token, new_id + 1)
             state.join_generations[join_key(data["scope"], event.node)] = data["generation"]
@@ -175,8 +174,9 @@ def apply(state: InstanceState, event: Event) -> None:
             state.tokens[_token_id(event)].status = TokenStatus.ACTIVE
         case EventType.INCIDENT_RAISED:
             incident_id = data["incident"]
-            assert event.node is not None
-            state.incidents[incident_id] = Incident(incident_id, _token_id(event), event.node, data["error"])
+            state.incidents[incident_id] = Incident(
+                incident_id, _token_id(event), _node_id(event), data["error"]
+            )
             state.tokens[_token_id(event)].status = TokenStatus.FAILED
             state.next_incident = max(state.next_incident, incident_id + 1)
         case EventType.INCIDENT_RESOLVED:
@@ -201,9 +201,20 @@ def _drop_scope(state: InstanceState, scope_id: int) -> None:
         del state.join_generations[key]
 
 
+class CorruptEvent(ValueError):
+    """An event lacks what its type requires: the history was not written by this kernel."""
+
+
 def _token_id(event: Event) -> int:
-    assert event.token is not None, f"{event.type} needs a token"
+    if event.token is None:
+        raise CorruptEvent(f"{event.type.value} event without a token")
     return event.token
+
+
+def _node_id(event: Event) -> str:
+    if event.node is None:
+        raise CorruptEvent(f"{event.type.value} event without a node")
+    return event.node
 
 
 def replay(events: Iterable[Event]) -> InstanceState:

@@ -8,6 +8,7 @@ join exactly once per pass, and its events must replay to exactly the final stat
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ class Renderer:
                 return node, node
             case "seq":
                 ends = [self.render(child) for child in block.children]
-                for (_, exit_), (entry, _) in zip(ends, ends[1:], strict=False):
+                for (_, exit_), (entry, _) in itertools.pairwise(ends):
                     self.connect(exit_, entry)
                 return ends[0][0], ends[-1][1]
             case "par" | "xor" | "or":

@@ -21,6 +21,7 @@ def enter_subprocess(execution: Execution, token: Token, node: Node) -> None:
 def complete_scope(execution: Execution, scope_id: int) -> None:
     """The last token of a child scope ended: the subprocess completes and its token leaves."""
     scope = execution.state.scopes[scope_id]
-    assert scope.token is not None and scope.node is not None
-    execution.emit(EventType.SCOPE_COMPLETED, scope.node, scope.token, scope=scope_id)
-    execution.leave(execution.state.tokens[scope.token])
+    # Only the process scope lacks a node and a token, and it never completes through here.
+    token = execution.state.tokens[scope.token or 0]
+    execution.emit(EventType.SCOPE_COMPLETED, token.node, token.id, scope=scope_id)
+    execution.leave(token)
