@@ -12,6 +12,7 @@ retried incident on the split side is told apart from a fresh arrival.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from engine.bpmn.graph import Node, NodeKind
@@ -28,22 +29,23 @@ def exclusive_gateway(execution: Execution, token: Token, node: Node) -> None:
 
 
 def parallel_gateway(execution: Execution, token: Token, node: Node) -> None:
-    if _arrives_at_join(token, node):
-        execution.emit(EventType.TOKEN_JOINED, node.id, token.id)
-        if _all_flows_arrived(execution, token.scope, node):
-            token = _fire(execution, token.scope, node)
-        else:
-            return
-    execution.leave(token)
+    _join_then_leave(execution, token, node, _all_flows_arrived)
 
 
 def inclusive_gateway(execution: Execution, token: Token, node: Node) -> None:
+    _join_then_leave(execution, token, node, _no_token_can_still_arrive)
+
+
+JoinCondition = Callable[["Execution", int, Node], bool]
+
+
+def _join_then_leave(execution: Execution, token: Token, node: Node, may_fire: JoinCondition) -> None:
+    """A join waits until `may_fire` holds; a split (or the token a join made) leaves at once."""
     if _arrives_at_join(token, node):
         execution.emit(EventType.TOKEN_JOINED, node.id, token.id)
-        if _no_token_can_still_arrive(execution, token.scope, node):
-            token = _fire(execution, token.scope, node)
-        else:
+        if not may_fire(execution, token.scope, node):
             return
+        token = _fire(execution, token.scope, node)
     execution.leave(token)
 
 
