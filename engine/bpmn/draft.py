@@ -44,6 +44,8 @@ class DraftNode:
     user_task: UserTaskDefinition | None = None
     #: Boundary events: the activity they are attached to (a token can reach them from it).
     attached_to: str | None = None
+    trigger: str | None = None
+    error_code: str | None = None
 
     @property
     def local(self) -> str:
@@ -71,6 +73,8 @@ class DraftProcess:
     nodes: dict[str, DraftNode] = field(default_factory=dict)
     flows: dict[str, DraftFlow] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: errorCode of each <error> of the file, by id (errorEventDefinition errorRef points here).
+    error_codes: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -34,6 +34,7 @@ class NodeKind(StrEnum):
     PARALLEL_GATEWAY = "parallelGateway"
     INCLUSIVE_GATEWAY = "inclusiveGateway"
     SUB_PROCESS = "subProcess"
+    BOUNDARY_EVENT = "boundaryEvent"
 
 
 GATEWAYS = frozenset({NodeKind.EXCLUSIVE_GATEWAY, NodeKind.PARALLEL_GATEWAY, NodeKind.INCLUSIVE_GATEWAY})
@@ -102,6 +103,14 @@ class Node:
     script: str | None = None
     service: ServiceTaskDefinition | None = None
     user_task: UserTaskDefinition | None = None
+    #: Error end events and error boundary events: "error" (later also timer, message...).
+    trigger: str | None = None
+    #: The errorCode thrown (error end event) or caught (boundary; None catches every error).
+    error_code: str | None = None
+    #: Boundary events only: the activity they are attached to.
+    attached_to: str | None = None
+    #: Activities only: their boundary events, in document order.
+    boundary_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,9 @@ def parse_bpmn(
     `process_id` picks the process; without it the file's only process is used, else its only
     executable one. Raises BpmnError listing every problem found.
     """
-    process = _select_process(_definitions(xml, max_bytes), process_id)
-    draft = read_process(process)
+    definitions = _definitions(xml, max_bytes)
+    process = _select_process(definitions, process_id)
+    draft = read_process(process, _error_codes(definitions))
     validate(draft)
     if draft.problems:
         raise BpmnError(sorted(draft.problems, key=lambda problem: problem.line or 0))
@@ -69,6 +70,15 @@ def _definitions(xml: bytes | str, max_bytes: int) -> XmlElement:
             ]
         )
     return root
+
+
+def _error_codes(definitions: XmlElement) -> dict[str, str]:
+    """errorCode of every <error id=... errorCode=...> of the file (the id when it has none)."""
+    return {
+        error.get("id") or "": (error.get("errorCode") or error.get("id") or "").strip()
+        for error in definitions.children_in(BPMN_MODEL_NS)
+        if error.local == "error" and error.get("id")
+    }
 
 
 def _processes(definitions: XmlElement) -> list[XmlElement]:
@@ -138,12 +148,21 @@ def build_graph(draft: DraftProcess) -> ProcessGraph:
             script=node.script,
             service=node.service,
             user_task=node.user_task,
+            trigger=node.trigger,
+            error_code=node.error_code,
+            attached_to=node.attached_to,
+            boundary_events=tuple(
+                b.id for b in draft.nodes.values() if b.attached_to == node.id and b.kind is not None
+            ),
         )
         for node in draft.nodes.values()
         if node.kind is not None
     }
     start_events = {node.scope: node.id for node in draft.nodes.values() if node.kind is NodeKind.START_EVENT}
-    successors = {node_id: [flows[f].target for f in node.outgoing] for node_id, node in nodes.items()}
+    successors = {
+        node_id: [flows[f].target for f in node.outgoing] + list(node.boundary_events)
+        for node_id, node in nodes.items()
+    }
     return ProcessGraph(
         id=draft.id,
         name=draft.element.get("name") or None,

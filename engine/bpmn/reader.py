@@ -24,6 +24,7 @@ from engine.bpmn.support import (
     BPMN_MODEL_NS,
     CONTAINERS,
     DESCRIPTIVE_IN_SCOPE,
+    ERROR_EVENT_DEFINITION,
     REFUSED_ACTIVITY_CHILDREN,
     REFUSED_NODES,
     SUPPORTED_NODES,
@@ -38,12 +39,26 @@ _EVENTS = {
     "startEvent": "start events",
     "endEvent": "end events",
     "intermediateThrowEvent": "intermediate throw events",
+    "boundaryEvent": "boundary events",
+}
+#: The event definitions each event element may carry (none at all is always fine, except on
+#: a boundary event, which must say what it catches).
+_ALLOWED_DEFINITIONS = {
+    "endEvent": ([TERMINATE_EVENT_DEFINITION], [ERROR_EVENT_DEFINITION]),
+    "boundaryEvent": ([ERROR_EVENT_DEFINITION],),
+}
+_SUPPORTED_TEXT = {
+    "endEvent": "none, terminate and error end events are",
+    "boundaryEvent": "only error boundary events are",
 }
 
 
-def read_process(process: XmlElement) -> DraftProcess:
-    """Collect the process's flow elements, reporting elements the engine cannot run."""
-    draft = DraftProcess(process)
+def read_process(process: XmlElement, error_codes: dict[str, str] | None = None) -> DraftProcess:
+    """Collect the process's flow elements, reporting elements the engine cannot run.
+
+    `error_codes` maps the ids of the file's <error> elements to their errorCode.
+    """
+    draft = DraftProcess(process, error_codes=dict(error_codes or {}))
     draft.scopes[None] = DraftScope(None, process, runnable=True)
     _check_unique_ids(process, draft)
     _read_scope(process, None, runnable=True, draft=draft)
@@ -123,23 +138,31 @@ def _refusals(element: XmlElement) -> list[str]:
 
 
 def _event_definition_refusals(element: XmlElement) -> list[str]:
-    definitions = [
-        child.local
-        for child in element.children_in(BPMN_MODEL_NS)
-        if child.local.endswith("EventDefinition") or child.local == "eventDefinitionRef"
-    ]
-    if not definitions or (element.local == "endEvent" and definitions == [TERMINATE_EVENT_DEFINITION]):
-        return []
+    definitions = _event_definitions(element)
+    allowed = _ALLOWED_DEFINITIONS.get(element.local, ())
     events = _EVENTS[element.local]
+    if element.local == "boundaryEvent" and not definitions:
+        return ["a boundary event needs an event definition saying what it catches"]
+    if not definitions or definitions in allowed:
+        interrupts = (element.get("cancelActivity") or "true").strip().lower() != "false"
+        if element.local == "boundaryEvent" and not interrupts:
+            return ['error boundary events always interrupt their activity; remove cancelActivity="false"']
+        return []
     if "eventDefinitionRef" in definitions:
         return [f"{events} with an eventDefinitionRef are not supported yet"]
     if len(definitions) > 1:
         return [f"{events} with several event definitions ({', '.join(definitions)}) are not supported yet"]
     trigger = definitions[0].removesuffix("EventDefinition")
-    supported = (
-        "none and terminate end events are" if element.local == "endEvent" else f"only none {events} are"
-    )
+    supported = _SUPPORTED_TEXT.get(element.local, f"only none {events} are")
     return [f"{trigger} {events} ({definitions[0]}) are not supported yet; {supported}"]
+
+
+def _event_definitions(element: XmlElement) -> list[str]:
+    return [
+        child.local
+        for child in element.children_in(BPMN_MODEL_NS)
+        if child.local.endswith("EventDefinition") or child.local == "eventDefinitionRef"
+    ]
 
 
 def _activity_refusals(element: XmlElement) -> list[str]:
@@ -172,12 +195,31 @@ def _read_extensions(node: DraftNode, draft: DraftProcess) -> None:
 def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
     element = node.element
     node.default_flow = element.get("default") or None
-    if node.kind is NodeKind.END_EVENT:
-        node.terminate = any(
-            child.local == TERMINATE_EVENT_DEFINITION for child in element.children_in(BPMN_MODEL_NS)
-        )
+    if node.kind in (NodeKind.END_EVENT, NodeKind.BOUNDARY_EVENT):
+        definitions = [c for c in element.children_in(BPMN_MODEL_NS) if c.local.endswith("EventDefinition")]
+        node.terminate = any(d.local == TERMINATE_EVENT_DEFINITION for d in definitions)
+        errors = [d for d in definitions if d.local == ERROR_EVENT_DEFINITION]
+        if errors:
+            node.trigger = "error"
+            node.error_code = _error_code(element, errors[0], draft)
     elif node.kind is NodeKind.SCRIPT_TASK:
         _read_script(node, draft)
+
+
+def _error_code(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> str | None:
+    """The errorCode an errorEventDefinition throws or catches; None without an errorRef."""
+    ref = (definition.get("errorRef") or "").strip()
+    if not ref:
+        return None
+    if ref not in draft.error_codes:
+        known = ", ".join(sorted(draft.error_codes)) or "none"
+        draft.report(
+            element,
+            f"errorRef '{ref}' names no <error> element of this file (errors: {known})",
+            line=definition.line,
+        )
+        return None
+    return draft.error_codes[ref]
 
 
 def _read_script(node: DraftNode, draft: DraftProcess) -> None:

@@ -65,6 +65,10 @@ def _node_to_json(node: Node) -> dict[str, Any]:
         "script": node.script,
         "service": None if node.service is None else _service_to_json(node.service),
         "user_task": None if node.user_task is None else _user_task_to_json(node.user_task),
+        "trigger": node.trigger,
+        "error_code": node.error_code,
+        "attached_to": node.attached_to,
+        "boundary_events": list(node.boundary_events),
     }
 
 
@@ -82,6 +86,11 @@ def _node_from_json(data: Mapping[str, Any]) -> Node:
         script=data["script"],
         service=None if data["service"] is None else _service_from_json(data["service"]),
         user_task=None if data["user_task"] is None else _user_task_from_json(data["user_task"]),
+        # Graphs stored before boundary events existed lack these keys.
+        trigger=data.get("trigger"),
+        error_code=data.get("error_code"),
+        attached_to=data.get("attached_to"),
+        boundary_events=tuple(data.get("boundary_events", ())),
     )
 
 

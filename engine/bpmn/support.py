@@ -32,6 +32,7 @@ SUPPORTED_NODES = MappingProxyType(
             NodeKind.PARALLEL_GATEWAY,
             NodeKind.INCLUSIVE_GATEWAY,
             NodeKind.SUB_PROCESS,
+            NodeKind.BOUNDARY_EVENT,
         )
     }
 )
@@ -50,7 +51,6 @@ ACTIVITIES = frozenset(
 #: Flow elements the engine cannot run yet, with the reason shown to the modeller.
 REFUSED_NODES = MappingProxyType(
     {
-        "boundaryEvent": "boundary events are not supported yet",
         "intermediateCatchEvent": (
             "intermediate catch events (timer, message, signal...) are not supported yet"
         ),
@@ -113,3 +113,4 @@ REFUSED_ACTIVITY_CHILDREN = MappingProxyType(
 )
 
 TERMINATE_EVENT_DEFINITION = "terminateEventDefinition"
+ERROR_EVENT_DEFINITION = "errorEventDefinition"

@@ -127,6 +127,8 @@ def _check_node_flows(
         draft.report(node.element, f"a start event cannot have incoming sequence flows ({_ids(incoming)})")
     if node.kind is NodeKind.END_EVENT and outgoing:
         draft.report(node.element, f"an end event cannot have outgoing sequence flows ({_ids(outgoing)})")
+    if node.kind is NodeKind.BOUNDARY_EVENT:
+        _check_boundary_event(draft, node, outgoing, incoming)
     if node.default_flow is not None:
         _check_default_flow(draft, node, node.default_flow)
     if node.kind in _CHOOSING_GATEWAYS and len(outgoing) > 1:
@@ -146,6 +148,24 @@ def _check_node_flows(
                     "condition or use an inclusive gateway",
                     line=flow.condition_line,
                 )
+
+
+def _check_boundary_event(
+    draft: DraftProcess, node: DraftNode, outgoing: list[DraftFlow], incoming: list[DraftFlow]
+) -> None:
+    host = draft.nodes.get(node.attached_to or "")
+    if host is None:
+        draft.report(
+            node.element, f"attachedToRef '{node.attached_to or ''}' names no activity of this process"
+        )
+    elif host.kind is not None and host.kind not in ACTIVITIES:
+        draft.report(node.element, f"a boundary event must be attached to an activity, not to {host.local}")
+    elif host.scope != node.scope:
+        draft.report(node.element, f"a boundary event must be in the same scope as its activity '{host.id}'")
+    if incoming:
+        draft.report(node.element, f"a boundary event cannot have incoming sequence flows ({_ids(incoming)})")
+    if not outgoing:
+        draft.report(node.element, "a boundary event needs an outgoing sequence flow to continue on")
 
 
 def _check_default_flow(draft: DraftProcess, node: DraftNode, default: str) -> None:

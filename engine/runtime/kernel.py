@@ -168,9 +168,13 @@ class Execution:
             if token.status is TokenStatus.IN_SCOPE:
                 child = next(s.id for s in self.state.scopes.values() if s.token == token.id)
                 self.terminate_scope(child, reason=reason)
-            if token.status in (TokenStatus.WAITING, TokenStatus.FAILED):
-                self.effect(CancelWork(token.id, token.node))
-            self.emit(EventType.TOKEN_TERMINATED, token.node, token.id, reason=reason)
+            self.withdraw(token, reason=reason)
+
+    def withdraw(self, token: Token, *, reason: str) -> None:
+        """Terminate one token (its child scope, if any, must already be empty)."""
+        if token.status in (TokenStatus.WAITING, TokenStatus.FAILED):
+            self.effect(CancelWork(token.id, token.node))
+        self.emit(EventType.TOKEN_TERMINATED, token.node, token.id, reason=reason)
 
     def raise_incident(self, token: Token, error: str, details: str = "") -> None:
         incident_id = self.state.next_incident

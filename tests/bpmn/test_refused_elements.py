@@ -21,7 +21,7 @@ CASES = [
         "<timerEventDefinition/>\n</boundaryEvent>\n" + chain("s", "t"),
         "x",
         "boundaryEvent",
-        "boundary events are not supported yet",
+        "timer boundary events (timerEventDefinition) are not supported yet; only error boundary events are",
     ),
     (
         wired('<intermediateCatchEvent id="x">\n<timerEventDefinition/>\n</intermediateCatchEvent>\n', "x"),
@@ -42,10 +42,11 @@ CASES = [
         "timer start events (timerEventDefinition)",
     ),
     (
-        START + '<endEvent id="x">\n<errorEventDefinition/>\n</endEvent>\n' + chain("s", "x"),
+        START + '<endEvent id="x">\n<messageEventDefinition/>\n</endEvent>\n' + chain("s", "x"),
         "x",
         "endEvent",
-        "error end events (errorEventDefinition) are not supported yet; none and terminate end events are",
+        "message end events (messageEventDefinition) are not supported yet; "
+        "none, terminate and error end events are",
     ),
     (
         START

@@ -27,6 +27,8 @@ BEHAVIOURS: dict[NodeKind, Behaviour] = {
     NodeKind.PARALLEL_GATEWAY: gateways.parallel_gateway,
     NodeKind.INCLUSIVE_GATEWAY: gateways.inclusive_gateway,
     NodeKind.SUB_PROCESS: subprocesses.enter_subprocess,
+    # A token reaches a boundary event only when it caught something; it just moves on.
+    NodeKind.BOUNDARY_EVENT: events.pass_event,
 }
 
 

@@ -18,6 +18,11 @@ def pass_event(execution: Execution, token: Token, node: Node) -> None:
 
 
 def end_event(execution: Execution, token: Token, node: Node) -> None:
+    if node.trigger == "error":
+        from engine.runtime.behaviours.errors import error_end_event
+
+        error_end_event(execution, token, node)
+        return
     if not node.terminate:
         execution.pass_through(token, node, [])
         return

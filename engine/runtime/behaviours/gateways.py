@@ -119,7 +119,13 @@ def _incoming_flows_reached(execution: Execution, start: str, join: Node) -> set
     seen = {start}
     pending = [start]
     while pending:
-        for flow_id in graph.node(pending.pop()).outgoing:
+        current = graph.node(pending.pop())
+        # A token may also leave an activity through one of its boundary events.
+        for boundary in current.boundary_events:
+            if boundary not in seen:
+                seen.add(boundary)
+                pending.append(boundary)
+        for flow_id in current.outgoing:
             target = graph.flow(flow_id).target
             if target == join.id:
                 reached.add(flow_id)

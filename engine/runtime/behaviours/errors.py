@@ -1,0 +1,57 @@
+"""BPMN errors: thrown by error end events, caught by error boundary events.
+
+An error travels outward from where it is thrown: first the boundary events of the activity
+itself, then those of each enclosing subprocess. At each level a boundary event with the same
+errorCode wins over one that catches every error. The catching boundary event interrupts its
+activity (everything still running inside it is withdrawn) and a token leaves through it.
+An error nobody catches is an incident on the token that threw it, never a silent end.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.bpmn.graph import Node
+from engine.runtime.events import EventType
+from engine.runtime.state import Token, TokenStatus
+
+if TYPE_CHECKING:
+    from engine.runtime.kernel import Execution
+
+
+def error_end_event(execution: Execution, token: Token, node: Node) -> None:
+    caught = find_catch(execution, token, node.error_code)
+    if caught is None:
+        code = f"'{node.error_code}'" if node.error_code else "without an error code"
+        execution.raise_incident(
+            token, f"error end event '{node.id}' threw a BPMN error {code} that no boundary event catches"
+        )
+        return
+    execution.emit(EventType.NODE_COMPLETED, node.id, token.id, error_code=node.error_code)
+    activity_token, boundary = caught
+    interrupt(execution, activity_token, reason=f"error caught by boundary event '{boundary.id}'")
+    execution.arrive(boundary.id, activity_token.scope, previous=activity_token.id, flow=None)
+
+
+def find_catch(execution: Execution, thrower: Token, code: str | None) -> tuple[Token, Node] | None:
+    """The activity token and boundary event that catch an error thrown at `thrower`."""
+    state, graph = execution.state, execution.graph
+    current: Token | None = thrower
+    while current is not None:
+        boundaries = [graph.node(b) for b in graph.node(current.node).boundary_events]
+        errors = [b for b in boundaries if b.trigger == "error"]
+        exact = [b for b in errors if code is not None and b.error_code == code]
+        catch_all = [b for b in errors if b.error_code is None]
+        if exact or catch_all:
+            return current, (exact or catch_all)[0]
+        owner = state.scopes[current.scope].token
+        current = state.tokens[owner] if owner is not None else None
+    return None
+
+
+def interrupt(execution: Execution, token: Token, *, reason: str) -> None:
+    """Withdraw an activity's token and everything running inside it."""
+    if token.status is TokenStatus.IN_SCOPE:
+        child = next(s.id for s in execution.state.scopes.values() if s.token == token.id)
+        execution.terminate_scope(child, reason=reason)
+    execution.withdraw(token, reason=reason)
