@@ -1,8 +1,9 @@
 """Which handler runs a service task of a given `bpm:type`.
 
-Built-in handlers (`cli`, `noop`) are always there. Other packages add handlers by declaring an
-entry point in the group `bpmportal.handlers`, named after the handler type and pointing at a
-handler class (instantiated without arguments) or instance; see docs/handlers.md.
+Built-in handlers (`cli`, `http`, `noop`, `python`) are always there. Other packages add
+handlers by declaring an entry point in the group `bpmportal.handlers`, named after the handler
+type and pointing at a handler class (instantiated without arguments) or instance; see
+docs/handlers.md.
 
 A plugin that fails to load must not take the engine down with it: the failure is logged once
 and kept, so deploying a model that uses that type explains what is wrong with the plugin
@@ -20,7 +21,9 @@ from types import MappingProxyType
 
 from engine.handlers.base import Handler
 from engine.handlers.cli import CliHandler
+from engine.handlers.http import HttpHandler
 from engine.handlers.noop import NoopHandler
+from engine.handlers.python import PythonHandler
 
 ENTRY_POINT_GROUP = "bpmportal.handlers"
 
@@ -35,7 +38,9 @@ class HandlerCatalog:
 
 
 def builtin_handlers() -> dict[str, Handler]:
-    return {handler.type: handler for handler in (CliHandler(), NoopHandler())}
+    return {
+        handler.type: handler for handler in (CliHandler(), HttpHandler(), NoopHandler(), PythonHandler())
+    }
 
 
 def discover(plugins: Iterable[EntryPoint]) -> HandlerCatalog:

@@ -74,7 +74,9 @@ def test_it_always_has_the_builtin_handlers() -> None:
 
 def test_it_has_no_handler_for_an_unknown_type_and_says_which_exist() -> None:
     assert get_handler("smtp") is None
-    assert unavailable_reason("smtp").startswith("unknown handler type 'smtp' (installed: cli, noop")
+    assert unavailable_reason("smtp").startswith(
+        "unknown handler type 'smtp' (installed: cli, http, noop, python"
+    )
 
 
 def test_it_finds_a_handler_declared_by_an_installed_distribution(site: Path) -> None:
