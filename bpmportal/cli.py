@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--skip-timers",
         action="store_true",
-        help="fire due timers at once, in virtual time order (the engine has no timers yet: no effect)",
+        help="do not wait for timers: jump to each one's due time, in order (virtual time)",
     )
     run.add_argument("--json", action="store_true", help="print one JSON document instead of the progress")
     _add_database_option(run, "keep the run in this database instead of a throwaway one")
@@ -150,6 +150,28 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=50, help="most recent instances shown (default 50)")
     _add_database_option(listing)
     listing.set_defaults(handler=command_list)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run service task jobs until stopped (SIGTERM/SIGINT drain gracefully)",
+        description="Claim due jobs, run their handlers and apply their results; also recover the jobs "
+        "of workers that died. Run one or many, on one or many hosts. SIGTERM or SIGINT stops claiming, "
+        "lets running jobs finish and exits 0. See docs/workers.md.",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help="jobs run at once (default: BPM_WORKER_CONCURRENCY, else 2)",
+    )
+    worker.add_argument(
+        "--queue",
+        choices=("django-q", "threads"),
+        help="run jobs in a django-q2 cluster or in threads polling the job table "
+        "(default: BPM_JOB_QUEUE, else django-q)",
+    )
+    _add_database_option(worker)
+    worker.set_defaults(handler=command_worker)
     return parser
 
 
@@ -197,6 +219,7 @@ def command_run(args: argparse.Namespace) -> int:
                 variables=variables,
                 complete=completions,
                 on_event=display.show if display else None,
+                skip_timers=args.skip_timers,
             )
         except ServiceError as error:  # e.g. variables over the engine's size limits
             raise BadInput([str(error)]) from None
@@ -530,6 +553,38 @@ def _print_table(title: str, rows: list[tuple[str, ...]]) -> None:
         print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+# -- bpm worker -------------------------------------------------------------------------------
+
+
+def command_worker(args: argparse.Namespace) -> int:
+    # Read by the settings (the django-q2 cluster configuration), so set before Django starts.
+    if args.concurrency:
+        os.environ["BPM_WORKER_CONCURRENCY"] = str(args.concurrency)
+    if args.queue:
+        os.environ["BPM_JOB_QUEUE"] = args.queue
+    with _database(args.database, throwaway=False):
+        from engine.worker.loop import Worker
+
+        worker = Worker()
+        worker.install_signal_handlers()
+        print(
+            f"bpm worker {worker.owner}: running ({worker.queue}, concurrency {worker.concurrency}); "
+            "SIGTERM to stop",
+            flush=True,
+        )
+        return worker.run()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 # -- shared plumbing --------------------------------------------------------------------------
 
 
@@ -557,6 +612,8 @@ def _database(url: str | None, *, throwaway: bool) -> Iterator[None]:
         os.environ["BPM_DATA_DIR"] = str(directory)
         os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'run.sqlite3'}"
         os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+        # Jobs run right here; no worker will ever read a queue in a throwaway database.
+        os.environ["BPM_JOB_QUEUE"] = "threads"
     elif url:
         os.environ["DATABASE_URL"] = url
     try:

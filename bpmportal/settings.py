@@ -150,8 +150,50 @@ LOGGING = {
     },
 }
 
+# Workers (`bpm worker`, see docs/workers.md).
+# A running job's lock: extended by its worker every third of this while the handler runs, so
+# a job is taken back this long after its worker died (crash recovery), never sooner.
+BPM_WORKER_LOCK_SECONDS = env_int("BPM_WORKER_LOCK_SECONDS", 30, minimum=3)
+# Jobs of one instance run one at a time (no races on its variables); instances in parallel.
+BPM_JOBS_EXCLUSIVE = env_bool("BPM_JOBS_EXCLUSIVE", True)
+# How `bpm worker` runs jobs: "django-q" (a django-q2 cluster fed after each commit; ORM broker
+# on this database, or Redis when BPM_REDIS_URL is set) or "threads" (polls the Job table).
+BPM_JOB_QUEUE = env_choice("BPM_JOB_QUEUE", "django-q", ("django-q", "threads"))
+BPM_REDIS_URL = env_str("BPM_REDIS_URL", "")
+# Jobs one `bpm worker` runs at once (django-q2 worker processes, or threads).
+BPM_WORKER_CONCURRENCY = env_int("BPM_WORKER_CONCURRENCY", 2, minimum=1)
+# django-q2 only carries "job N may be runnable" messages; the engine's Job table, claim and
+# retry policy decide what runs, so django-q2 must never retry, re-run or time out on its own
+# (docs/workers.md explains each value).
+_Q_TIMEOUT = env_int("BPM_Q_TIMEOUT", 24 * 3600, minimum=60)
+INSTALLED_APPS += ["django_q"]
+Q_CLUSTER = {
+    # The queue's name: installations sharing one Redis must each use their own.
+    "name": env_str("BPM_Q_NAME", "bpmportal"),
+    "workers": BPM_WORKER_CONCURRENCY,
+    "timeout": _Q_TIMEOUT,  # longer than any handler's own time limit
+    "retry": _Q_TIMEOUT + 60,  # redelivery only after the timeout (django-q2 requires retry > timeout)
+    "max_attempts": 1,  # never run a message again on django-q2's initiative
+    "ack_failures": True,  # a failed message is done, not redelivered forever
+    "save_limit": -1,  # the Job table is the record; don't keep django-q2 success rows
+    "scheduler": False,  # our scheduler pass runs every second inside `bpm worker`
+    "catch_up": False,
+    "poll": 0.2,
+    "label": "Job queue",
+    **({"redis": BPM_REDIS_URL} if BPM_REDIS_URL else {"orm": "default"}),
+}
+
 # Product limits.
 # Largest BPMN document accepted for deployment; bigger uploads are refused before parsing.
 BPM_MAX_BPMN_BYTES = env_int("BPM_MAX_BPMN_BYTES", 10 * 1024 * 1024, minimum=1)
 # Default wall-clock limit, in seconds, for a CLI service task without its own `timeout` field.
 BPM_CLI_TIMEOUT = env_int("BPM_CLI_TIMEOUT", 300, minimum=1)
+
+# Service task handlers (docs/handlers.md).
+# Default time limit, in seconds, for an HTTP service task without its own `timeout` field.
+BPM_HTTP_TIMEOUT = env_int("BPM_HTTP_TIMEOUT", 30, minimum=1)
+# Most of an HTTP response body kept for `bodyVariable`; a larger response fails the job.
+BPM_HTTP_MAX_RESPONSE_BYTES = env_int("BPM_HTTP_MAX_RESPONSE_BYTES", 1024 * 1024, minimum=1)
+# Functions `python` service tasks may call: exact dotted paths (`billing.tasks.charge`) or
+# module prefixes (`billing.tasks.*`), comma-separated. Empty: no Python function may run.
+BPM_PYTHON_HANDLERS = env_list("BPM_PYTHON_HANDLERS", [])

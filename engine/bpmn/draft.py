@@ -46,6 +46,8 @@ class DraftNode:
     attached_to: str | None = None
     trigger: str | None = None
     error_code: str | None = None
+    timer: tuple[str, str] | None = None
+    cancel_activity: bool = True
 
     @property
     def local(self) -> str:

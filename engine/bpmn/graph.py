@@ -35,6 +35,7 @@ class NodeKind(StrEnum):
     INCLUSIVE_GATEWAY = "inclusiveGateway"
     SUB_PROCESS = "subProcess"
     BOUNDARY_EVENT = "boundaryEvent"
+    INTERMEDIATE_CATCH_EVENT = "intermediateCatchEvent"
 
 
 GATEWAYS = frozenset({NodeKind.EXCLUSIVE_GATEWAY, NodeKind.PARALLEL_GATEWAY, NodeKind.INCLUSIVE_GATEWAY})
@@ -103,7 +104,7 @@ class Node:
     script: str | None = None
     service: ServiceTaskDefinition | None = None
     user_task: UserTaskDefinition | None = None
-    #: Error end events and error boundary events: "error" (later also timer, message...).
+    #: What an event throws or catches: "error" or "timer" (None for none events).
     trigger: str | None = None
     #: The errorCode thrown (error end event) or caught (boundary; None catches every error).
     error_code: str | None = None
@@ -111,6 +112,10 @@ class Node:
     attached_to: str | None = None
     #: Activities only: their boundary events, in document order.
     boundary_events: tuple[str, ...] = ()
+    #: Timer events: ("date" | "duration" | "cycle", the ISO-8601 text), see engine.timers.
+    timer: tuple[str, str] | None = None
+    #: Boundary events: whether firing interrupts the activity (cancelActivity).
+    cancel_activity: bool = True
 
 
 @dataclass(frozen=True, slots=True)

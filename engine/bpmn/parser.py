@@ -151,6 +151,8 @@ def build_graph(draft: DraftProcess) -> ProcessGraph:
             trigger=node.trigger,
             error_code=node.error_code,
             attached_to=node.attached_to,
+            timer=node.timer,
+            cancel_activity=node.cancel_activity,
             boundary_events=tuple(
                 b.id for b in draft.nodes.values() if b.attached_to == node.id and b.kind is not None
             ),

@@ -29,8 +29,10 @@ from engine.bpmn.support import (
     REFUSED_NODES,
     SUPPORTED_NODES,
     TERMINATE_EVENT_DEFINITION,
+    TIMER_EVENT_DEFINITION,
 )
 from engine.expressions import ExpressionError, compile_expression, compile_script
+from engine.timers import TimerSpecError, parse_timer
 
 #: Reachability sets grow with the square of a process's size; far above any real model.
 MAX_FLOW_NODES = 2_000
@@ -40,17 +42,23 @@ _EVENTS = {
     "endEvent": "end events",
     "intermediateThrowEvent": "intermediate throw events",
     "boundaryEvent": "boundary events",
+    "intermediateCatchEvent": "intermediate catch events",
 }
+#: Events that wait for something must say what: they are useless without a definition.
+_NEED_DEFINITION = {"boundaryEvent", "intermediateCatchEvent"}
 #: The event definitions each event element may carry (none at all is always fine, except on
 #: a boundary event, which must say what it catches).
 _ALLOWED_DEFINITIONS = {
     "endEvent": ([TERMINATE_EVENT_DEFINITION], [ERROR_EVENT_DEFINITION]),
-    "boundaryEvent": ([ERROR_EVENT_DEFINITION],),
+    "boundaryEvent": ([ERROR_EVENT_DEFINITION], [TIMER_EVENT_DEFINITION]),
+    "intermediateCatchEvent": ([TIMER_EVENT_DEFINITION],),
 }
 _SUPPORTED_TEXT = {
     "endEvent": "none, terminate and error end events are",
-    "boundaryEvent": "only error boundary events are",
+    "boundaryEvent": "only error and timer boundary events are",
+    "intermediateCatchEvent": "only timer intermediate catch events are",
 }
+_TIMER_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 
 
 def read_process(process: XmlElement, error_codes: dict[str, str] | None = None) -> DraftProcess:
@@ -141,11 +149,11 @@ def _event_definition_refusals(element: XmlElement) -> list[str]:
     definitions = _event_definitions(element)
     allowed = _ALLOWED_DEFINITIONS.get(element.local, ())
     events = _EVENTS[element.local]
-    if element.local == "boundaryEvent" and not definitions:
-        return ["a boundary event needs an event definition saying what it catches"]
+    if element.local in _NEED_DEFINITION and not definitions:
+        return [f"a {events[:-1]} needs an event definition saying what it waits for"]
     if not definitions or definitions in allowed:
         interrupts = (element.get("cancelActivity") or "true").strip().lower() != "false"
-        if element.local == "boundaryEvent" and not interrupts:
+        if definitions == [ERROR_EVENT_DEFINITION] and element.local == "boundaryEvent" and not interrupts:
             return ['error boundary events always interrupt their activity; remove cancelActivity="false"']
         return []
     if "eventDefinitionRef" in definitions:
@@ -195,15 +203,42 @@ def _read_extensions(node: DraftNode, draft: DraftProcess) -> None:
 def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
     element = node.element
     node.default_flow = element.get("default") or None
-    if node.kind in (NodeKind.END_EVENT, NodeKind.BOUNDARY_EVENT):
+    if node.kind in (NodeKind.END_EVENT, NodeKind.BOUNDARY_EVENT, NodeKind.INTERMEDIATE_CATCH_EVENT):
         definitions = [c for c in element.children_in(BPMN_MODEL_NS) if c.local.endswith("EventDefinition")]
         node.terminate = any(d.local == TERMINATE_EVENT_DEFINITION for d in definitions)
+        node.cancel_activity = (element.get("cancelActivity") or "true").strip().lower() != "false"
         errors = [d for d in definitions if d.local == ERROR_EVENT_DEFINITION]
+        timers = [d for d in definitions if d.local == TIMER_EVENT_DEFINITION]
         if errors:
             node.trigger = "error"
             node.error_code = _error_code(element, errors[0], draft)
+        elif timers:
+            node.trigger = "timer"
+            node.timer = _timer(element, timers[0], draft)
     elif node.kind is NodeKind.SCRIPT_TASK:
         _read_script(node, draft)
+
+
+def _timer(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> tuple[str, str] | None:
+    """(kind, ISO-8601 text) of a timerEventDefinition, checked by engine.timers."""
+    specs = [c for c in definition.children_in(BPMN_MODEL_NS) if c.local in _TIMER_KINDS]
+    if len(specs) != 1:
+        draft.report(
+            element,
+            "a timer needs exactly one of timeDate, timeDuration or timeCycle",
+            line=definition.line,
+        )
+        return None
+    kind, text = _TIMER_KINDS[specs[0].local], specs[0].text.strip()
+    if "${" in text or "#{" in text:
+        draft.report(element, "expressions in timer definitions are not supported yet", line=specs[0].line)
+        return None
+    try:
+        parse_timer(kind, text)
+    except TimerSpecError as error:
+        draft.report(element, f"{specs[0].local} '{text}' is not valid: {error.message}", line=specs[0].line)
+        return None
+    return kind, text
 
 
 def _error_code(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> str | None:

@@ -69,6 +69,8 @@ def _node_to_json(node: Node) -> dict[str, Any]:
         "error_code": node.error_code,
         "attached_to": node.attached_to,
         "boundary_events": list(node.boundary_events),
+        "timer": None if node.timer is None else list(node.timer),
+        "cancel_activity": node.cancel_activity,
     }
 
 
@@ -91,6 +93,8 @@ def _node_from_json(data: Mapping[str, Any]) -> Node:
         error_code=data.get("error_code"),
         attached_to=data.get("attached_to"),
         boundary_events=tuple(data.get("boundary_events", ())),
+        timer=None if data.get("timer") is None else (data["timer"][0], data["timer"][1]),
+        cancel_activity=data.get("cancel_activity", True),
     )
 
 

@@ -33,6 +33,7 @@ SUPPORTED_NODES = MappingProxyType(
             NodeKind.INCLUSIVE_GATEWAY,
             NodeKind.SUB_PROCESS,
             NodeKind.BOUNDARY_EVENT,
+            NodeKind.INTERMEDIATE_CATCH_EVENT,
         )
     }
 )
@@ -51,9 +52,6 @@ ACTIVITIES = frozenset(
 #: Flow elements the engine cannot run yet, with the reason shown to the modeller.
 REFUSED_NODES = MappingProxyType(
     {
-        "intermediateCatchEvent": (
-            "intermediate catch events (timer, message, signal...) are not supported yet"
-        ),
         "receiveTask": "receive tasks are not supported yet",
         "sendTask": "send tasks are not supported yet",
         "businessRuleTask": "business rule tasks are not supported yet",
@@ -114,3 +112,4 @@ REFUSED_ACTIVITY_CHILDREN = MappingProxyType(
 
 TERMINATE_EVENT_DEFINITION = "terminateEventDefinition"
 ERROR_EVENT_DEFINITION = "errorEventDefinition"
+TIMER_EVENT_DEFINITION = "timerEventDefinition"

@@ -8,16 +8,26 @@ from engine.runtime.commands import (
     Command,
     CompleteTask,
     FailTask,
+    FireTimer,
     RetryIncident,
     StartInstance,
 )
-from engine.runtime.effects import CancelWork, Effect, OpenUserTask, RaiseIncident, ScheduleJob
+from engine.runtime.effects import (
+    CancelTimer,
+    CancelWork,
+    Effect,
+    OpenUserTask,
+    RaiseIncident,
+    ScheduleJob,
+    ScheduleTimer,
+)
 from engine.runtime.events import Event, EventType
 from engine.runtime.kernel import CommandRejected, Outcome, handle
 from engine.runtime.state import InstanceState, InstanceStatus, Token, TokenStatus, apply, replay
 
 __all__ = [
     "CancelInstance",
+    "CancelTimer",
     "CancelWork",
     "Command",
     "CommandRejected",
@@ -26,6 +36,7 @@ __all__ = [
     "Event",
     "EventType",
     "FailTask",
+    "FireTimer",
     "InstanceState",
     "InstanceStatus",
     "OpenUserTask",
@@ -33,6 +44,7 @@ __all__ = [
     "RaiseIncident",
     "RetryIncident",
     "ScheduleJob",
+    "ScheduleTimer",
     "StartInstance",
     "Token",
     "TokenStatus",

@@ -44,8 +44,15 @@ class RetryIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class FireTimer:
+    """A timer subscription is due (the store decides when; the kernel never reads a clock)."""
+
+    subscription: int
+
+
+@dataclass(frozen=True, slots=True)
 class CancelInstance:
     reason: str = ""
 
 
-Command = StartInstance | CompleteTask | FailTask | RetryIncident | CancelInstance
+Command = StartInstance | CompleteTask | FailTask | RetryIncident | FireTimer | CancelInstance

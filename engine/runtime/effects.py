@@ -40,4 +40,17 @@ class RaiseIncident:
     details: str = ""
 
 
-Effect = ScheduleJob | OpenUserTask | CancelWork | RaiseIncident
+@dataclass(frozen=True, slots=True)
+class ScheduleTimer:
+    """Arm the timer of `node` (its definition is in the graph) for this subscription."""
+
+    subscription: int
+    node: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    subscription: int
+
+
+Effect = ScheduleJob | OpenUserTask | CancelWork | RaiseIncident | ScheduleTimer | CancelTimer

@@ -26,6 +26,9 @@ class EventType(StrEnum):
     #: A token withdrawn without completing (terminate end event, cancel). When the token
     #: sat at a subprocess, its child scope is gone too (its tokens were terminated first).
     TOKEN_TERMINATED = "token_terminated"  # token, node; data: reason
+    #: token = the owner (catch event token or activity token), node = the waiting event.
+    SUBSCRIPTION_OPENED = "subscription_opened"  # data: subscription, kind
+    SUBSCRIPTION_CLOSED = "subscription_closed"  # data: subscription
     INCIDENT_RAISED = "incident_raised"  # token, node; data: incident, error, details
     INCIDENT_RESOLVED = "incident_resolved"  # token, node; data: incident (the node runs again)
     INSTANCE_COMPLETED = "instance_completed"

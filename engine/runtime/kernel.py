@@ -12,18 +12,21 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from engine.bpmn.graph import Node, ProcessGraph
+from engine.bpmn.graph import WAIT_STATES, Node, ProcessGraph
 from engine.runtime.commands import (
     CancelInstance,
     Command,
     CompleteTask,
     FailTask,
+    FireTimer,
     RetryIncident,
     StartInstance,
 )
 from engine.runtime.effects import CancelWork, Effect, RaiseIncident
 from engine.runtime.events import Event, EventType
 from engine.runtime.state import ROOT_SCOPE, InstanceState, InstanceStatus, Token, TokenStatus, apply
+
+_TOKEN_ENDS = frozenset({EventType.NODE_COMPLETED, EventType.TOKEN_TERMINATED})
 
 
 class CommandRejected(ValueError):
@@ -57,6 +60,10 @@ def handle(graph: ProcessGraph, state: InstanceState, command: Command) -> Outco
             execution.raise_incident(execution.waiting_token(token_id), error, details)
         case RetryIncident(incident=incident_id):
             execution.retry_incident(incident_id)
+        case FireTimer(subscription=subscription_id):
+            from engine.runtime.behaviours.timers import fire
+
+            fire(execution, subscription_id)
         case CancelInstance(reason=reason):
             execution.require_running()
             execution.terminate_scope(ROOT_SCOPE, reason="cancelled")
@@ -85,6 +92,11 @@ class Execution:
     # -- recording -------------------------------------------------------------------------
 
     def emit(self, type_: EventType, node: str | None = None, token: int | None = None, **data: Any) -> Event:
+        if token is not None and type_ in _TOKEN_ENDS:
+            # Whatever the token waited for besides its task (timers) ends with it.
+            from engine.runtime.behaviours.timers import close_subscriptions_of
+
+            close_subscriptions_of(self, token)
         event = Event(type_, node, token, data)
         apply(self.state, event)
         self.events.append(event)
@@ -110,6 +122,8 @@ class Execution:
             raise CommandRejected(f"token {token_id} is no longer active")
         if token.status is not TokenStatus.WAITING:
             raise CommandRejected(f"token {token_id} at '{token.node}' is {token.status.value}, not waiting")
+        if self.graph.node(token.node).kind not in WAIT_STATES:
+            raise CommandRejected(f"token {token_id} at '{token.node}' waits for an event, not for a task")
         return token
 
     def retry_incident(self, incident_id: int) -> None:

@@ -70,6 +70,20 @@ class Incident:
 
 
 @dataclass(slots=True)
+class Subscription:
+    """Something a token waits for besides its own task: today a timer.
+
+    `token` owns it: the token at an intermediate catch event, or the activity's token for a
+    boundary event. It closes when that token leaves or is withdrawn.
+    """
+
+    id: int
+    kind: str
+    node: str
+    token: int
+
+
+@dataclass(slots=True)
 class InstanceState:
     status: InstanceStatus = InstanceStatus.NEW
     variables: dict[str, Any] = field(default_factory=dict)
@@ -78,9 +92,11 @@ class InstanceState:
     incidents: dict[int, Incident] = field(default_factory=dict)
     #: "scope:gateway" -> how many times that join has fired in that scope instance.
     join_generations: dict[str, int] = field(default_factory=dict)
+    subscriptions: dict[int, Subscription] = field(default_factory=dict)
     next_token: int = 1
     next_scope: int = 1
     next_incident: int = 1
+    next_subscription: int = 1
 
     def copy(self) -> InstanceState:
         return InstanceState.from_json(self.to_json())
@@ -95,7 +111,8 @@ class InstanceState:
             "scopes": [[s.id, s.node, s.parent, s.token] for s in self.scopes.values()],
             "incidents": [[i.id, i.token, i.node, i.error] for i in self.incidents.values()],
             "join_generations": self.join_generations,
-            "next": [self.next_token, self.next_scope, self.next_incident],
+            "subscriptions": [[s.id, s.kind, s.node, s.token] for s in self.subscriptions.values()],
+            "next": [self.next_token, self.next_scope, self.next_incident, self.next_subscription],
         }
 
     @staticmethod
@@ -110,7 +127,10 @@ class InstanceState:
         for iid, token, node, error in raw["incidents"]:
             state.incidents[iid] = Incident(iid, token, node, error)
         state.join_generations = dict(raw["join_generations"])
-        state.next_token, state.next_scope, state.next_incident = raw["next"]
+        for sid, kind, node, token in raw.get("subscriptions", []):
+            state.subscriptions[sid] = Subscription(sid, kind, node, token)
+        counters = list(raw["next"]) + [1] * (4 - len(raw["next"]))  # snapshots before timers had 3
+        state.next_token, state.next_scope, state.next_incident, state.next_subscription = counters
         return state
 
     def tokens_in_scope(self, scope: int) -> list[Token]:
@@ -179,6 +199,14 @@ def apply(state: InstanceState, event: Event) -> None:
             )
             state.tokens[_token_id(event)].status = TokenStatus.FAILED
             state.next_incident = max(state.next_incident, incident_id + 1)
+        case EventType.SUBSCRIPTION_OPENED:
+            subscription_id = data["subscription"]
+            state.subscriptions[subscription_id] = Subscription(
+                subscription_id, data["kind"], _node_id(event), _token_id(event)
+            )
+            state.next_subscription = max(state.next_subscription, subscription_id + 1)
+        case EventType.SUBSCRIPTION_CLOSED:
+            del state.subscriptions[data["subscription"]]
         case EventType.INCIDENT_RESOLVED:
             del state.incidents[data["incident"]]
             state.tokens[_token_id(event)].status = TokenStatus.ACTIVE
@@ -192,6 +220,7 @@ def apply(state: InstanceState, event: Event) -> None:
             state.scopes.clear()
             state.incidents.clear()
             state.join_generations.clear()
+            state.subscriptions.clear()
 
 
 def _drop_scope(state: InstanceState, scope_id: int) -> None:

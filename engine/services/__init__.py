@@ -17,6 +17,7 @@ from engine.services.errors import (
 from engine.services.instances import cancel_instance, retry_incident, start_instance
 from engine.services.jobs import complete_job, fail_job, run_pending_jobs
 from engine.services.tasks import complete_user_task
+from engine.services.timers import fire_due_timers, fire_timer
 
 __all__ = [
     "DeploymentError",
@@ -30,6 +31,8 @@ __all__ = [
     "complete_user_task",
     "deploy",
     "fail_job",
+    "fire_due_timers",
+    "fire_timer",
     "retry_incident",
     "run_pending_jobs",
     "start_instance",

@@ -13,6 +13,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
@@ -50,6 +51,9 @@ def fail_job(*, job_id: int, error: str, details: str = "") -> ProcessInstance:
 
 def run_pending_jobs(*, instance_id: int | None = None, limit: int | None = None) -> int:
     """Run due pending jobs (of one instance, or all) in creation order, here and now; return how many ran.
+
+    This is the in-process executor of `bpm run`: a failure is an incident at once, without
+    the retries and backoff of the durable worker (engine.worker), so a local run ends quickly.
 
     Jobs created by the jobs it runs are run too, until none is left or `limit` is reached.
     Each job is claimed (pending -> running, committed on its own), its handler runs OUTSIDE
@@ -131,11 +135,31 @@ def _claim_next(instance_id: int | None) -> Job | None:
         # Another process claimed it first; look for the next one.
 
 
-def _run(job: Job) -> None:
+@dataclass(frozen=True, slots=True)
+class HandlerSucceeded:
+    variables: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerFailed:
+    error: str
+    details: str = ""
+    #: False when trying again cannot help (no handler of this type is installed).
+    retryable: bool = True
+
+
+HandlerOutcome = HandlerSucceeded | HandlerFailed
+
+
+def invoke_handler(job: Job) -> HandlerOutcome:
+    """Run the job's handler here and now, OUTSIDE any transaction; never raises for handler bugs.
+
+    A HandlerError keeps its message and details, an invalid result is a failure naming the
+    handler, and any other exception a failure with the traceback.
+    """
     handler = get_handler(job.handler_type)
     if handler is None:
-        fail_job(job_id=job.pk, error=unavailable_reason(job.handler_type))
-        return
+        return HandlerFailed(unavailable_reason(job.handler_type), retryable=False)
     variables = ProcessInstance.objects.values_list("variables", flat=True).get(pk=job.instance_id)
     context = JobContext(
         instance_id=job.instance_id,
@@ -150,13 +174,20 @@ def _run(job: Job) -> None:
             handler.execute(context), what=f"the result of the '{job.handler_type}' handler"
         )
     except HandlerError as error:
-        fail_job(job_id=job.pk, error=error.message, details=error.details)
+        return HandlerFailed(error.message, error.details)
     except InvalidVariables as error:
-        fail_job(job_id=job.pk, error=str(error))
-    except Exception as error:  # any bug in a handler becomes an incident, never a crashed run
-        fail_job(job_id=job.pk, error=f"{type(error).__name__}: {error}", details=traceback.format_exc())
-    else:
-        complete_job(job_id=job.pk, variables=result)
+        return HandlerFailed(str(error))
+    except Exception as error:  # any bug in a handler becomes a failure, never a crashed worker
+        return HandlerFailed(f"{type(error).__name__}: {error}", traceback.format_exc())
+    return HandlerSucceeded(result)
+
+
+def _run(job: Job) -> None:
+    match invoke_handler(job):
+        case HandlerSucceeded(variables=variables):
+            complete_job(job_id=job.pk, variables=variables)
+        case HandlerFailed(error=error, details=details):
+            fail_job(job_id=job.pk, error=error, details=details)
 
 
 def _handler_fields(stored: Mapping[str, Any]) -> Mapping[str, FieldValue]:

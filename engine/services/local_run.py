@@ -8,13 +8,18 @@ input (a user task nobody completes, an incident, a job not yet due).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from engine.bpmn.graph import Node, ProcessGraph
 from engine.runtime.events import EventType
-from engine.services import complete_user_task, run_pending_jobs, start_instance
+from engine.services import complete_user_task, fire_timer, run_pending_jobs, start_instance
+from engine.services.timers import next_armed_timer
+from engine.store import clock
 from engine.store.graphs import graph_of
 from engine.store.models import (
     Event,
@@ -89,13 +94,19 @@ def run_local(
     business_key: str | None = None,
     on_event: Callable[[RunEvent], None] | None = None,
     max_steps: int = DEFAULT_MAX_STEPS,
+    skip_timers: bool = False,
 ) -> RunReport:
     """Start an instance of `definition` and drive it as far as it can go without outside input.
 
     `complete` maps user task node ids to the variables that complete them; every open task of
     such a node is completed, however often the process comes back to it. `on_event` receives
     each event right after the step that recorded it has committed, in log order. After
-    `max_steps` jobs and task completions the run stops where it is (`step_limit_reached`).
+    `max_steps` jobs, task completions and timer firings the run stops where it is
+    (`step_limit_reached`).
+
+    Timers are not outside input: when nothing else can move, the run waits for the next
+    timer in real time, or with `skip_timers` jumps to its due time (virtual time: every later
+    step, and every timer armed by it, is computed from that instant).
     """
     complete = complete or {}
     graph = graph_of(definition.pk)
@@ -106,16 +117,32 @@ def run_local(
     feed.publish_new()
     steps = 0
     progressed = True
+    virtual_now: datetime | None = None
     while progressed and steps < max_steps:
-        ran = run_pending_jobs(instance_id=instance.pk, limit=max_steps - steps)
-        steps += ran
-        progressed = ran > 0
-        feed.publish_new()
-        while steps < max_steps and (task := _next_task_to_complete(instance.pk, complete)) is not None:
-            complete_user_task(task_id=task.pk, variables=dict(complete[task.node_id]))
-            steps += 1
+        with clock.virtual_time(virtual_now) if virtual_now else nullcontext():
+            ran = run_pending_jobs(instance_id=instance.pk, limit=max_steps - steps)
+            steps += ran
+            progressed = ran > 0
             feed.publish_new()
-            progressed = True
+            while steps < max_steps and (task := _next_task_to_complete(instance.pk, complete)) is not None:
+                complete_user_task(task_id=task.pk, variables=dict(complete[task.node_id]))
+                steps += 1
+                feed.publish_new()
+                progressed = True
+        if progressed or steps >= max_steps:
+            continue
+        timer = next_armed_timer(instance_id=instance.pk)
+        if timer is None or timer.due_at is None:
+            break
+        if skip_timers:
+            virtual_now = max(timer.due_at, virtual_now or clock.now())
+        else:
+            time.sleep(max(0.0, (timer.due_at - clock.now()).total_seconds()))
+        with clock.virtual_time(virtual_now) if virtual_now else nullcontext():
+            fire_timer(timer_id=timer.pk)
+        steps += 1
+        feed.publish_new()
+        progressed = True
     report = build_report(ProcessInstance.objects.get(pk=instance.pk), graph)
     if steps >= max_steps and report.status == WAITING:
         return replace(report, step_limit_reached=True)

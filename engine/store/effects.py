@@ -8,26 +8,33 @@ another branch scheduled a job: the job is written, already cancelled).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from engine.bpmn.graph import FormField, Node, ProcessGraph, UserTaskDefinition
-from engine.runtime import CancelWork, Effect, OpenUserTask, RaiseIncident, ScheduleJob
+from engine.runtime import (
+    CancelTimer,
+    CancelWork,
+    Effect,
+    OpenUserTask,
+    RaiseIncident,
+    ScheduleJob,
+    ScheduleTimer,
+)
 from engine.store.models import (
     OPEN_JOB_STATUSES,
     Incident,
     Job,
     JobStatus,
     ProcessInstance,
+    Timer,
+    TimerStatus,
     UserTask,
     UserTaskStatus,
 )
-
-# "R3/PT10S": three retries after the first attempt. Only the count matters here; the worker
-# reads the interval from `Job.retry`.
-_RETRY_COUNT = re.compile(r"R(\d+)/", re.IGNORECASE)
+from engine.store.retry import parse_retry_policy
+from engine.timers import parse_timer
 
 
 def apply_effects(
@@ -36,8 +43,13 @@ def apply_effects(
     jobs: list[Job] = []
     tasks: list[UserTask] = []
     incidents: list[Incident] = []
+    timers: list[Timer] = []
     for effect in effects:
         match effect:
+            case ScheduleTimer(subscription=subscription, node=node_id):
+                timers.append(_timer(instance, subscription, graph.node(node_id), now))
+            case CancelTimer(subscription=subscription):
+                _cancel_timer(instance, subscription, timers)
             case ScheduleJob(token=token, node=node_id):
                 jobs.append(_job(instance, token, graph.node(node_id), now))
             case OpenUserTask(token=token, node=node_id):
@@ -49,6 +61,7 @@ def apply_effects(
     Job.objects.bulk_create(jobs)
     UserTask.objects.bulk_create(tasks)
     Incident.objects.bulk_create(incidents)
+    Timer.objects.bulk_create(timers)
 
 
 def resolve_incidents(instance: ProcessInstance, incident_ids: list[int], now: datetime) -> None:
@@ -56,11 +69,6 @@ def resolve_incidents(instance: ProcessInstance, incident_ids: list[int], now: d
         Incident.objects.filter(instance=instance, incident_id__in=incident_ids, resolved_at=None).update(
             resolved_at=now
         )
-
-
-def max_attempts(retry: str | None) -> int:
-    match = _RETRY_COUNT.match(retry or "")
-    return 1 + int(match.group(1)) if match else 1
 
 
 def _job(instance: ProcessInstance, token: int, node: Node, now: datetime) -> Job:
@@ -76,7 +84,7 @@ def _job(instance: ProcessInstance, token: int, node: Node, now: datetime) -> Jo
             name: value if isinstance(value, str) else list(value) for name, value in service.fields.items()
         },
         retry=service.retry or "",
-        max_attempts=max_attempts(service.retry),
+        max_attempts=parse_retry_policy(service.retry).max_attempts,
         due_at=now,
         created_at=now,
     )
@@ -128,6 +136,30 @@ def _cancel_work(
     )
     # A failed token that is withdrawn takes its incident with it.
     Incident.objects.filter(instance=instance, token_id=token, resolved_at=None).update(resolved_at=now)
+
+
+def _timer(instance: ProcessInstance, subscription: int, node: Node, now: datetime) -> Timer:
+    if node.timer is None:
+        raise ValueError(f"timer event '{node.id}' has no timer definition; the parser refuses that")
+    kind, text = node.timer
+    return Timer(
+        instance=instance,
+        subscription_id=subscription,
+        node_id=node.id,
+        kind=kind,
+        definition=text,
+        due_at=parse_timer(kind, text).first_due(now),
+        created_at=now,
+    )
+
+
+def _cancel_timer(instance: ProcessInstance, subscription: int, new_timers: list[Timer]) -> None:
+    for timer in new_timers:
+        if timer.subscription_id == subscription:
+            timer.status = TimerStatus.CANCELLED
+    Timer.objects.filter(instance=instance, subscription_id=subscription, status=TimerStatus.ARMED).update(
+        status=TimerStatus.CANCELLED
+    )
 
 
 def _incident(instance: ProcessInstance, effect: RaiseIncident, now: datetime) -> Incident:

@@ -37,11 +37,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.utils import timezone
 
 from engine.bpmn.graph import ProcessGraph
 from engine.runtime import Command, EventType, InstanceState, Outcome, handle
 from engine.runtime.events import Event as KernelEvent
+from engine.store import clock
 from engine.store.effects import apply_effects, resolve_incidents
 from engine.store.errors import Conflict
 from engine.store.graphs import graph_of
@@ -129,7 +129,7 @@ def commit_outcome(
     """Write the kernel's outcome for the snapshot in `loaded`; raise Conflict if it is stale."""
     if not connection.in_atomic_block:
         raise RuntimeError("commit_outcome must run inside transaction.atomic()")
-    now = now or timezone.now()
+    now = now or clock.now()
     row = loaded.row
     events = _event_rows(row, outcome.events, now)
     status = InstanceStatus(outcome.state.status.value)

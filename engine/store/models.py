@@ -215,6 +215,20 @@ class JobStatus(models.TextChoices):
 OPEN_JOB_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
+class JobQuerySet(models.QuerySet["Job"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Job]:
+        """Create the jobs, and hand the runnable ones to the job queue once the transaction commits.
+
+        engine.store.effects writes every new job through here, so no job is left for the
+        scheduler pass to find a second later (see engine.worker.dispatch).
+        """
+        created = super().bulk_create(objs, *args, **kwargs)
+        from engine.worker.dispatch import dispatch_after_commit
+
+        dispatch_after_commit([job.pk for job in created if job.status == JobStatus.PENDING and job.pk])
+        return created
+
+
 class Job(models.Model):
     """The outbox: work created in the same transaction as the state change that needs it."""
 
@@ -235,6 +249,13 @@ class Job(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was last handed to the job queue (django-q2); empty: not yet.",
+    )
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         indexes = (
@@ -303,3 +324,40 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"incident {self.incident_id} at {self.node_id}: {self.error[:60]}"
+
+
+class TimerStatus(models.TextChoices):
+    ARMED = "armed"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
+class Timer(models.Model):
+    """A timer a token waits for (kernel subscription), due at `due_at`.
+
+    Firing is a compare-and-set on (`status`, `fired_count`) in the same transaction as the
+    kernel's FireTimer command, so a timer never fires twice, and only once `due_at` has passed,
+    so never early. A cycle stays armed with its next due date until exhausted or cancelled.
+    """
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
+    subscription_id = models.PositiveIntegerField(help_text="The kernel's subscription id in the instance.")
+    node_id = models.CharField(max_length=ID_LENGTH)
+    definition = models.CharField(max_length=200, help_text="timeDate / timeDuration / timeCycle text.")
+    kind = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=TimerStatus.choices, default=TimerStatus.ARMED)
+    due_at = models.DateTimeField(null=True, blank=True)
+    fired_count = models.PositiveIntegerField(default=0)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("instance", "subscription_id"), name="timer_instance_subscription_unique"
+            ),
+        )
+        indexes = (models.Index(fields=("status", "due_at"), name="timer_due"),)
+
+    def __str__(self) -> str:
+        return f"timer {self.node_id} ({self.definition}) {self.status}, due {self.due_at}"

@@ -18,16 +18,18 @@ CASES = [
     # (body, id, BPMN type, words the message must contain)
     (
         START + '<task id="t"/>\n<boundaryEvent id="x" attachedToRef="t">\n'
-        "<timerEventDefinition/>\n</boundaryEvent>\n" + chain("s", "t"),
+        "<signalEventDefinition/>\n</boundaryEvent>\n" + chain("s", "t"),
         "x",
         "boundaryEvent",
-        "timer boundary events (timerEventDefinition) are not supported yet; only error boundary events are",
+        "signal boundary events (signalEventDefinition) are not supported yet; "
+        "only error and timer boundary events are",
     ),
     (
-        wired('<intermediateCatchEvent id="x">\n<timerEventDefinition/>\n</intermediateCatchEvent>\n', "x"),
+        wired('<intermediateCatchEvent id="x">\n<messageEventDefinition/>\n</intermediateCatchEvent>\n', "x"),
         "x",
         "intermediateCatchEvent",
-        "intermediate catch events",
+        "message intermediate catch events (messageEventDefinition) are not supported yet; "
+        "only timer intermediate catch events are",
     ),
     (
         '<startEvent id="x">\n<messageEventDefinition/>\n</startEvent>\n',
@@ -169,7 +171,7 @@ def test_it_refuses_what_it_cannot_run_naming_the_element(
 def test_it_does_not_also_call_what_follows_a_refused_element_unreachable() -> None:
     xml = model(
         START + '<task id="t"/>\n<boundaryEvent id="b" attachedToRef="t">\n'
-        "<timerEventDefinition/>\n</boundaryEvent>\n"
+        "<signalEventDefinition/>\n</boundaryEvent>\n"
         '<task id="escalate"/>\n<endEvent id="e1"/>\n<endEvent id="e2"/>\n'
         + chain("s", "t", "e1")
         + chain("b", "escalate", "e2")

@@ -314,7 +314,8 @@ def test_it_reports_every_problem_at_once_in_line_order() -> None:
     assert [problem.element_id for problem in problems] == [
         "call",
         "calc",
-        "timer",
+        "timer",  # a timer needs one of timeDate, timeDuration, timeCycle
+        "timer",  # and a boundary event needs an outgoing flow
         "orphan",
         "to_e1",
         "to_e2",

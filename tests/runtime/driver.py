@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.bpmn.graph import ProcessGraph
+from engine.bpmn.graph import WAIT_STATES, ProcessGraph
 from engine.runtime import (
     CompleteTask,
     Event,
     EventType,
+    FireTimer,
     InstanceState,
     Outcome,
     StartInstance,
@@ -44,7 +45,19 @@ class Run:
         return [e.node for e in self.events if e.type is EventType.NODE_COMPLETED and e.node]
 
     def waiting(self) -> list[tuple[int, str]]:
-        return sorted((t.id, t.node) for t in self.state.tokens.values() if t.status is TokenStatus.WAITING)
+        """Tokens waiting at a service or user task."""
+        return sorted(
+            (t.id, t.node)
+            for t in self.state.tokens.values()
+            if t.status is TokenStatus.WAITING and self.graph.node(t.node).kind in WAIT_STATES
+        )
+
+    def next_commands(self, results: Mapping[str, Mapping[str, Any]]) -> list[Command]:
+        """Everything that could happen next: a waiting task completes, or a timer fires."""
+        tasks: list[Command] = [
+            CompleteTask(token, dict(results.get(node, {}))) for token, node in self.waiting()
+        ]
+        return tasks + [FireTimer(subscription) for subscription in sorted(self.state.subscriptions)]
 
 
 def drive(
@@ -55,16 +68,15 @@ def drive(
     rng: random.Random | None = None,
     max_steps: int = 1000,
 ) -> Run:
-    """Start and complete every waiting task (with `results[node]` as variables) until rest.
+    """Start, then complete waiting tasks (with `results[node]` as variables) and fire timers.
 
-    With `rng`, the next waiting task is picked at random, otherwise the oldest first.
+    With `rng`, what happens next is picked at random, otherwise the oldest task first.
     """
     run = Run(graph)
     run.send(StartInstance(dict(variables or {})))
     for _ in range(max_steps):
-        waiting = run.waiting()
-        if not waiting:
+        commands = run.next_commands(results or {})
+        if not commands:
             return run
-        token, node = rng.choice(waiting) if rng else waiting[0]
-        run.send(CompleteTask(token, dict((results or {}).get(node, {}))))
+        run.send(rng.choice(commands) if rng else commands[0])
     raise AssertionError(f"instance still waiting after {max_steps} steps")

@@ -21,7 +21,7 @@ from engine.runtime import EventType, InstanceStatus, replay
 from tests.runtime.driver import drive
 from tests.runtime.models import graph
 
-TASK_KINDS = ("task", "userTask", "serviceTask", "scriptTask", "manualTask")
+TASK_KINDS = ("task", "userTask", "serviceTask", "scriptTask", "manualTask", "intermediateCatchEvent")
 
 
 @dataclass
@@ -75,7 +75,11 @@ class Renderer:
         match block.kind:
             case "leaf":
                 node = self.new_id("t")
-                body = "<script>steps = steps + 1</script>" if block.task_kind == "scriptTask" else ""
+                body = {
+                    "scriptTask": "<script>steps = steps + 1</script>",
+                    "intermediateCatchEvent": "<timerEventDefinition><timeDuration>PT5M</timeDuration>"
+                    "</timerEventDefinition>",
+                }.get(block.task_kind, "")
                 extra = ' bpm:type="noop"' if block.task_kind == "serviceTask" else ""
                 self.xml.append(f'<{block.task_kind} id="{node}"{extra}>{body}</{block.task_kind}>')
                 self.tasks[id(block)] = node

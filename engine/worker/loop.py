@@ -1,0 +1,175 @@
+"""`bpm worker`: the scheduler pass and the executors in one process, with a graceful drain.
+
+Two ways to run the jobs (settings.BPM_JOB_QUEUE):
+- "django-q" (default): a django-q2 cluster (its own processes) runs the job messages sent
+  after each commit (engine.worker.dispatch); this loop runs the scheduler pass every
+  POLL_INTERVAL: crash recovery, and sending jobs that became due (retries) or whose message
+  may be lost.
+- "threads": this loop runs the scheduler pass, then claims due jobs from the Job table for
+  its idle executor threads; while jobs keep coming it claims again at once.
+
+SIGTERM or SIGINT stops claiming, lets running jobs finish and apply their results, and
+returns 0. Run as many worker processes, on as many hosts, as you like: claiming and
+recovery are safe between them (see engine.worker.claim).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
+from types import FrameType
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from engine.services.timers import fire_due_timers
+from engine.store.models import Job
+from engine.worker.claim import Clock, claim_next, new_owner
+from engine.worker.dispatch import dispatch_due
+from engine.worker.execute import execute_job
+from engine.worker.scheduler import recover_expired_locks
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between scheduler passes and between polls for due jobs when the queue is empty.
+POLL_INTERVAL = 0.5
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        concurrency: int | None = None,
+        lock_for: timedelta | None = None,
+        exclusive: bool | None = None,
+        queue: str | None = None,
+        poll_interval: float = POLL_INTERVAL,
+        clock: Clock = timezone.now,
+    ):
+        self.concurrency = concurrency or settings.BPM_WORKER_CONCURRENCY
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.lock_for = lock_for or timedelta(seconds=settings.BPM_WORKER_LOCK_SECONDS)
+        self.exclusive = settings.BPM_JOBS_EXCLUSIVE if exclusive is None else exclusive
+        self.queue = queue or settings.BPM_JOB_QUEUE
+        self.poll_interval = min(poll_interval, 1.0)
+        self.clock = clock
+        self.owner = new_owner()
+        self.stopping = threading.Event()
+        self._running: set[Future[str]] = set()
+        self._wake = threading.Event()
+        self._signals_installed = False
+
+    def stop(self, *_: object) -> None:
+        """Stop claiming; jobs already running finish (called by the signal handlers)."""
+        if not self.stopping.is_set():
+            logger.info("worker %s: stopping, waiting for %d running job(s)", self.owner, len(self._running))
+        self.stopping.set()
+        self._wake.set()
+
+    def install_signal_handlers(self) -> None:
+        def handle(signum: int, frame: FrameType | None) -> None:
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+        self._signals_installed = True
+
+    def run(self) -> int:
+        """Work until stop() is called; return the exit code (0)."""
+        if self.queue == "django-q":
+            return self._run_with_cluster()
+        logger.info("worker %s: started with %d executor(s)", self.owner, self.concurrency)
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bpm-job") as pool:
+            while not self.stopping.is_set():
+                try:
+                    claimed = self.run_once(pool)
+                except Exception:
+                    # The database went away or the like: keep the worker alive and try again.
+                    logger.exception("worker %s: scheduler pass failed", self.owner)
+                    connection.close()
+                    claimed = 0
+                if claimed and self._idle_slots() > 0:
+                    continue  # more may be due: claim again at once
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+            # Leaving the with block waits for the running jobs: the graceful drain.
+        connection.close()
+        logger.info("worker %s: stopped", self.owner)
+        return 0
+
+    def _run_with_cluster(self) -> int:
+        from django_q.cluster import Cluster
+
+        # The cluster forks its processes: they must not inherit our database connection.
+        connection.close()
+        cluster = Cluster()
+        if self._signals_installed:
+            self.install_signal_handlers()  # Cluster() replaced them with its own
+        cluster.start()
+        logger.info("worker %s: django-q2 cluster started", self.owner)
+        exit_code = 0
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self.scheduler_pass()
+                except Exception:
+                    logger.exception("worker %s: scheduler pass failed", self.owner)
+                    connection.close()
+                if not cluster.sentinel.is_alive():
+                    logger.error("worker %s: the django-q2 cluster died; stopping", self.owner)
+                    exit_code = 1
+                    break
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+        finally:
+            cluster.stop()  # waits for the running jobs: the graceful drain
+            connection.close()
+        logger.info("worker %s: stopped", self.owner)
+        return exit_code
+
+    def scheduler_pass(self) -> None:
+        """Crash recovery, due timers, then (with django-q2) the jobs due but not on their way."""
+        now = self.clock()
+        recover_expired_locks(now)
+        # Timers fire by the store's clock: never before they are due, once (engine.services.timers).
+        fire_due_timers()
+        if self.queue == "django-q":
+            dispatch_due(now)
+
+    def run_once(self, pool: ThreadPoolExecutor) -> int:
+        """One scheduler pass, then claim jobs for the idle executors; return how many were claimed."""
+        self.scheduler_pass()
+        claimed = 0
+        while self._idle_slots() > 0 and not self.stopping.is_set():
+            job = claim_next(self.owner, now=self.clock(), lock_for=self.lock_for, exclusive=self.exclusive)
+            if job is None:
+                break
+            future = pool.submit(self._execute, job)
+            self._running.add(future)
+            future.add_done_callback(self._finished)
+            claimed += 1
+        return claimed
+
+    def _finished(self, future: Future[str]) -> None:
+        self._running.discard(future)
+        self._wake.set()  # a finished job often made the next one due: look now, not after the poll
+
+    def _idle_slots(self) -> int:
+        return self.concurrency - len(self._running)
+
+    def _execute(self, job: Job) -> str:
+        try:
+            outcome = execute_job(job, self.owner, lock_for=self.lock_for, clock=self.clock)
+            logger.info("job %s at '%s': %s", job.pk, job.node_id, outcome)
+            return outcome
+        except Exception:
+            # The job stays running under our lock; crash recovery re-runs it when it expires.
+            logger.exception("job %s at '%s': could not be run or reported", job.pk, job.node_id)
+            return "error"
+        finally:
+            connection.close()

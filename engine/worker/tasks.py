@@ -1,0 +1,55 @@
+"""The django-q2 task behind every job message: claim the job, run it, apply the outcome.
+
+A message only means "job N may be runnable". The claim decides: a job that is already taken,
+finished, not yet due, or whose instance is busy with another job is left alone ("skipped"),
+so duplicate, late or stray messages never run a handler twice.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from engine.store.models import Job, JobStatus
+from engine.worker.claim import claim, new_owner
+from engine.worker.dispatch import dispatch
+from engine.worker.execute import execute_job
+
+_owner: tuple[int, str] | None = None
+
+
+def worker_owner() -> str:
+    """This process's lock owner; django-q2 forks its workers, so it is made per pid."""
+    global _owner
+    if _owner is None or _owner[0] != os.getpid():
+        _owner = (os.getpid(), new_owner())
+    return _owner[1]
+
+
+def run_job(job_id: int) -> str:
+    """Run job `job_id` if it can be claimed; return the outcome ("skipped" when it could not)."""
+    instance_id = Job.objects.filter(pk=job_id).values_list("instance_id", flat=True).first()
+    if instance_id is None:
+        return "skipped"
+    owner = worker_owner()
+    lock_for = timedelta(seconds=settings.BPM_WORKER_LOCK_SECONDS)
+    job = claim(
+        job_id,
+        instance_id,
+        owner,
+        now=timezone.now(),
+        lock_for=lock_for,
+        exclusive=settings.BPM_JOBS_EXCLUSIVE,
+    )
+    if job is None:
+        return "skipped"
+    outcome = execute_job(job, owner, lock_for=lock_for)
+    # Jobs of this instance that were skipped while this one ran may go now.
+    waiting = Job.objects.filter(
+        instance_id=instance_id, status=JobStatus.PENDING, due_at__lte=timezone.now()
+    )
+    dispatch(list(waiting.values_list("pk", flat=True)))
+    return outcome
