@@ -33,6 +33,18 @@ class HandlerError(Exception):
         self.details = details
 
 
+class ThrowBpmnError(HandlerError):
+    """A business outcome the process models, not a technical failure: a BPMN error.
+
+    It is never retried. An error boundary event with this `code` (or a catch-all one) on the
+    task or an enclosing subprocess takes the token; uncaught, it is an incident.
+    """
+
+    def __init__(self, code: str, message: str = "", details: str = ""):
+        super().__init__(message or f"BPMN error {code}", details)
+        self.code = code
+
+
 class Handler(Protocol):
     #: The value of `bpm:type` on a service task.
     type: str

@@ -19,8 +19,14 @@ from dataclasses import dataclass
 from typing import IO, Any, cast
 
 from engine.expressions import ExpressionError, check_template, render_template
-from engine.handlers.base import FieldValue, HandlerError, JobContext
-from engine.handlers.fields import is_variable_name, parse_seconds, single_value, unknown_field_problems
+from engine.handlers.base import FieldValue, HandlerError, JobContext, ThrowBpmnError
+from engine.handlers.fields import (
+    is_variable_name,
+    parse_seconds,
+    read_error_codes,
+    single_value,
+    unknown_field_problems,
+)
 
 #: Output kept per stream; the rest is read and dropped so a chatty program cannot exhaust memory.
 OUTPUT_LIMIT_BYTES = 1024 * 1024
@@ -49,7 +55,7 @@ _INHERITED_ENVIRONMENT = (
 )
 
 _VARIABLE_FIELDS = ("stdoutVariable", "stderrVariable", "exitCodeVariable")
-FIELDS = ("argv", "timeout", "cwd", *_VARIABLE_FIELDS, "parseJson", "successCodes")
+FIELDS = ("argv", "timeout", "cwd", *_VARIABLE_FIELDS, "parseJson", "successCodes", "errorCodes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,8 @@ class CliTask:
     exit_code_variable: str | None
     parse_json: bool
     success_codes: frozenset[int]
+    #: Exit code -> BPMN error code: outcomes the process models (a boundary event catches them).
+    error_codes: Mapping[int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,12 @@ class CliHandler:
         run = run_captured(
             argv, cwd=cwd, env=job_environment(context), timeout=task.timeout or default_timeout()
         )
+        if run.returncode in task.error_codes:
+            raise ThrowBpmnError(
+                task.error_codes[run.returncode],
+                f"'{argv[0]}' exited with code {run.returncode}",
+                details=run.stderr[-DETAILS_TAIL_CHARS:],
+            )
         if run.returncode not in task.success_codes:
             raise HandlerError(
                 _failure_message(argv[0], run.returncode), details=run.stderr[-DETAILS_TAIL_CHARS:]
@@ -123,6 +137,9 @@ def read_task(fields: Mapping[str, FieldValue]) -> tuple[CliTask | None, list[st
             "field 'parseJson' needs 'stdoutVariable' to name the variable that receives the JSON"
         )
     success_codes = _read_success_codes(strings["successCodes"], problems)
+    error_codes = read_error_codes(strings["errorCodes"], problems)
+    for code in sorted(success_codes & error_codes.keys()):
+        problems.append(f"exit code {code} is in both 'successCodes' and 'errorCodes'")
     if problems:
         return None, problems
     task = CliTask(
@@ -134,6 +151,7 @@ def read_task(fields: Mapping[str, FieldValue]) -> tuple[CliTask | None, list[st
         exit_code_variable=strings["exitCodeVariable"],
         parse_json=parse_json,
         success_codes=success_codes,
+        error_codes=error_codes,
     )
     return task, []
 

@@ -67,3 +67,24 @@ def _iso_duration_seconds(text: str) -> float:
         + parts["minutes"] * 60
         + parts["seconds"]
     )
+
+
+def read_error_codes(raw: str | None, problems: list[str]) -> dict[int, str]:
+    """The `errorCodes` field, `2=CARD_DECLINED, 3=OUT_OF_STOCK`: codes that throw BPMN errors.
+
+    Shared by handlers whose outcome is a number (a CLI exit code, an HTTP status): a listed
+    number is a business outcome the process models with an error boundary event, not a failure.
+    """
+    codes: dict[int, str] = {}
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        number, _, error_code = part.partition("=")
+        try:
+            codes[int(number.strip())] = error_code.strip()
+        except ValueError:
+            problems.append(f"field 'errorCodes': '{part.strip()}' is not <number>=<BPMN error code>")
+            continue
+        if not error_code.strip():
+            problems.append(f"field 'errorCodes': '{part.strip()}' names no BPMN error code")
+    return codes

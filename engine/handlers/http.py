@@ -25,8 +25,14 @@ from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from engine.expressions import ExpressionError, check_template, render_template
-from engine.handlers.base import FieldValue, HandlerError, JobContext
-from engine.handlers.fields import is_variable_name, parse_seconds, single_value, unknown_field_problems
+from engine.handlers.base import FieldValue, HandlerError, JobContext, ThrowBpmnError
+from engine.handlers.fields import (
+    is_variable_name,
+    parse_seconds,
+    read_error_codes,
+    single_value,
+    unknown_field_problems,
+)
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 #: Methods that carry no body: a body on them is a modelling mistake, reported at deployment.
@@ -50,7 +56,17 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _STATUS_RANGE = re.compile(r"([1-5])xx|(\d{3})(?:-(\d{3}))?", re.IGNORECASE)
 
 _VARIABLE_FIELDS = ("statusVariable", "bodyVariable")
-FIELDS = ("url", "method", "headers", "body", "timeout", *_VARIABLE_FIELDS, "successCodes", "failOnStatus")
+FIELDS = (
+    "url",
+    "method",
+    "headers",
+    "body",
+    "timeout",
+    *_VARIABLE_FIELDS,
+    "successCodes",
+    "failOnStatus",
+    "errorCodes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,8 @@ class HttpTask:
     body_variable: str | None
     success_codes: frozenset[int]
     fail_on_status: bool
+    #: Status -> BPMN error code: answers the process models (a boundary event catches them).
+    error_codes: Mapping[int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,12 @@ class HttpHandler:
         timeout = task.timeout or default_timeout()
         response = send(url, method=task.method, headers=headers, body=body, timeout=timeout)
         label = f"{task.method} {redacted(url)}"
+        if response.status in task.error_codes:
+            raise ThrowBpmnError(
+                task.error_codes[response.status],
+                f"HTTP {response.status} {response.reason} from {label}".rstrip(),
+                details=_excerpt(response),
+            )
         if task.fail_on_status and response.status not in task.success_codes:
             raise HandlerError(
                 f"HTTP {response.status} {response.reason} from {label}".rstrip() + _redirect_note(response),
@@ -156,6 +180,9 @@ def read_task(fields: Mapping[str, FieldValue]) -> tuple[HttpTask | None, list[s
             problems.append(f"field '{name}': '{value}' is not a valid variable name")
     success_codes = _read_success_codes(strings["successCodes"], problems)
     fail_on_status = _read_flag("failOnStatus", strings["failOnStatus"], True, problems)
+    error_codes = read_error_codes(strings["errorCodes"], problems)
+    for status in sorted(success_codes & error_codes.keys()):
+        problems.append(f"status {status} is in both 'successCodes' and 'errorCodes'")
     if problems or url is None:
         return None, problems
     task = HttpTask(
@@ -168,6 +195,7 @@ def read_task(fields: Mapping[str, FieldValue]) -> tuple[HttpTask | None, list[s
         body_variable=strings["bodyVariable"],
         success_codes=success_codes,
         fail_on_status=fail_on_status,
+        error_codes=error_codes,
     )
     return task, []
 

@@ -11,6 +11,7 @@ from engine.runtime.commands import (
     FireTimer,
     RetryIncident,
     StartInstance,
+    ThrowError,
 )
 from engine.runtime.effects import (
     CancelTimer,
@@ -46,6 +47,7 @@ __all__ = [
     "ScheduleJob",
     "ScheduleTimer",
     "StartInstance",
+    "ThrowError",
     "Token",
     "TokenStatus",
     "apply",

@@ -37,6 +37,15 @@ class FailTask:
 
 
 @dataclass(frozen=True, slots=True)
+class ThrowError:
+    """A service task's handler raised a BPMN error: caught by a boundary event, else an incident."""
+
+    token: int
+    code: str
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RetryIncident:
     """Resolve an incident and run its node again (a service task gets a new job)."""
 
@@ -55,4 +64,4 @@ class CancelInstance:
     reason: str = ""
 
 
-Command = StartInstance | CompleteTask | FailTask | RetryIncident | FireTimer | CancelInstance
+Command = StartInstance | CompleteTask | FailTask | ThrowError | RetryIncident | FireTimer | CancelInstance

@@ -21,6 +21,7 @@ from engine.runtime.commands import (
     FireTimer,
     RetryIncident,
     StartInstance,
+    ThrowError,
 )
 from engine.runtime.effects import CancelWork, Effect, RaiseIncident
 from engine.runtime.events import Event, EventType
@@ -58,6 +59,11 @@ def handle(graph: ProcessGraph, state: InstanceState, command: Command) -> Outco
             execution.leave(token)
         case FailTask(token=token_id, error=error, details=details):
             execution.raise_incident(execution.waiting_token(token_id), error, details)
+        case ThrowError(token=token_id, code=code, message=message):
+            from engine.runtime.behaviours.errors import throw_error
+
+            token = execution.waiting_token(token_id)
+            throw_error(execution, token, code, what=f"service task '{token.node}'", message=message)
         case RetryIncident(incident=incident_id):
             execution.retry_incident(incident_id)
         case FireTimer(subscription=subscription_id):

@@ -15,7 +15,7 @@ from engine.services.errors import (
     ServiceError,
 )
 from engine.services.instances import cancel_instance, retry_incident, start_instance
-from engine.services.jobs import complete_job, fail_job, run_pending_jobs
+from engine.services.jobs import complete_job, fail_job, run_pending_jobs, throw_job_error
 from engine.services.tasks import complete_user_task
 from engine.services.timers import fire_due_timers, fire_timer
 
@@ -36,4 +36,5 @@ __all__ = [
     "retry_incident",
     "run_pending_jobs",
     "start_instance",
+    "throw_job_error",
 ]

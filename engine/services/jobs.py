@@ -21,9 +21,9 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from engine.handlers.base import FieldValue, HandlerError, JobContext
+from engine.handlers.base import FieldValue, HandlerError, JobContext, ThrowBpmnError
 from engine.handlers.registry import get_handler, unavailable_reason
-from engine.runtime import CommandRejected, CompleteTask, FailTask
+from engine.runtime import CommandRejected, CompleteTask, FailTask, ThrowError
 from engine.runtime.commands import Command
 from engine.services.errors import InvalidState, InvalidVariables, NotFound
 from engine.services.variables import check_variables
@@ -71,6 +71,20 @@ def run_pending_jobs(*, instance_id: int | None = None, limit: int | None = None
     return count
 
 
+def throw_job_error(*, job_id: int, code: str, message: str = "") -> ProcessInstance:
+    """The job's handler raised a BPMN error: the kernel looks for a boundary event to catch it.
+
+    The job is completed (it did its work: the answer was a business error); repeated
+    deliveries are ignored like those of complete_job.
+    """
+    return _report(
+        job_id,
+        lambda job: ThrowError(job.token_id, code, message),
+        JobStatus.COMPLETED,
+        error=f"BPMN error {code}" + (f": {message}" if message else ""),
+    )
+
+
 def _report(
     job_id: int, command_for: Callable[[Job], Command], outcome: JobStatus, *, error: str = ""
 ) -> ProcessInstance:
@@ -89,8 +103,10 @@ def _report(
             if job.status not in OPEN_JOB_STATUSES:
                 return _already_closed(job, outcome)
             raise InvalidState(f"job {job_id} at '{job.node_id}' cannot be reported: {rejection}") from None
-        # After the instance CAS, so this transaction owns the instance (execution rule 2).
-        closed = Job.objects.filter(pk=job.pk, status__in=OPEN_JOB_STATUSES).update(
+        # After the instance CAS, so this transaction owns the instance (execution rule 2). A
+        # job cancelled now was cancelled by this very command (a BPMN error interrupting its
+        # own task): any other command that cancels it would have made ours rejected.
+        closed = Job.objects.filter(pk=job.pk, status__in=(*OPEN_JOB_STATUSES, JobStatus.CANCELLED)).update(
             status=outcome,
             completed_at=timezone.now(),
             last_error=error,
@@ -148,7 +164,15 @@ class HandlerFailed:
     retryable: bool = True
 
 
-HandlerOutcome = HandlerSucceeded | HandlerFailed
+@dataclass(frozen=True, slots=True)
+class HandlerThrewError:
+    """The handler raised a BPMN error (ThrowBpmnError): the process decides, no retry."""
+
+    code: str
+    message: str
+
+
+HandlerOutcome = HandlerSucceeded | HandlerFailed | HandlerThrewError
 
 
 def invoke_handler(job: Job) -> HandlerOutcome:
@@ -173,6 +197,8 @@ def invoke_handler(job: Job) -> HandlerOutcome:
         result = check_variables(
             handler.execute(context), what=f"the result of the '{job.handler_type}' handler"
         )
+    except ThrowBpmnError as error:
+        return HandlerThrewError(error.code, error.message)
     except HandlerError as error:
         return HandlerFailed(error.message, error.details)
     except InvalidVariables as error:
@@ -188,6 +214,8 @@ def _run(job: Job) -> None:
             complete_job(job_id=job.pk, variables=variables)
         case HandlerFailed(error=error, details=details):
             fail_job(job_id=job.pk, error=error, details=details)
+        case HandlerThrewError(code=code, message=message):
+            throw_job_error(job_id=job.pk, code=code, message=message)
 
 
 def _handler_fields(stored: Mapping[str, Any]) -> Mapping[str, FieldValue]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -25,9 +25,9 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from engine.services import complete_job, fail_job
+from engine.services import complete_job, fail_job, throw_job_error
 from engine.services.errors import InvalidState, NotFound
-from engine.services.jobs import HandlerFailed, HandlerSucceeded, invoke_handler
+from engine.services.jobs import HandlerFailed, HandlerSucceeded, HandlerThrewError, invoke_handler
 from engine.store.errors import Conflict
 from engine.store.models import Job, JobStatus
 from engine.store.retry import RetryPolicy, parse_retry_policy
@@ -55,7 +55,12 @@ def execute_job(job: Job, owner: str, *, lock_for: timedelta, clock: Clock = tim
         outcome = invoke_handler(job)
     match outcome:
         case HandlerSucceeded(variables=variables):
-            return _apply_success(job, owner, variables, clock)
+            return _apply_result(job, owner, lambda: complete_job(job_id=job.pk, variables=variables), clock)
+        case HandlerThrewError(code=code, message=message):
+            # A business outcome the model handles: never retried.
+            return _apply_result(
+                job, owner, lambda: throw_job_error(job_id=job.pk, code=code, message=message), clock
+            )
         case HandlerFailed(error=error, details=details, retryable=retryable):
             if retryable and policy.has_attempts_left(job.attempts):
                 return _schedule_retry(job, owner, policy, error, details, clock)
@@ -64,10 +69,11 @@ def execute_job(job: Job, owner: str, *, lock_for: timedelta, clock: Clock = tim
     raise AssertionError(f"unexpected handler outcome {outcome!r}")  # pragma: no cover
 
 
-def _apply_success(job: Job, owner: str, variables: dict, clock: Clock) -> str:
+def _apply_result(job: Job, owner: str, report: Callable[[], object], clock: Clock) -> str:
+    """Report the handler's result (complete_job / throw_job_error); release the job on conflicts."""
     for round_number in range(1, _APPLY_ROUNDS + 1):
         try:
-            complete_job(job_id=job.pk, variables=variables)
+            report()
             return "completed"
         except Conflict as error:
             logger.warning("job %s: conflict applying its result (round %d): %s", job.pk, round_number, error)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.handlers.base import HandlerError
+from engine.handlers.base import HandlerError, ThrowBpmnError
 from engine.handlers.cli import OUTPUT_LIMIT_BYTES, TRUNCATION_MARKER, CliHandler
 from tests.handlers.jobs import job
 
@@ -72,6 +72,24 @@ def test_it_fails_with_the_exit_code_and_keeps_the_end_of_stderr_as_details() ->
 def test_it_fails_for_false_with_exit_code_1() -> None:
     with pytest.raises(HandlerError, match="exit code 1 from 'false'"):
         run({"argv": ("false",)})
+
+
+def test_it_throws_the_bpmn_error_mapped_to_an_exit_code() -> None:
+    code = "import sys; sys.stderr.write('card expired'); sys.exit(2)"
+    with pytest.raises(ThrowBpmnError) as thrown:
+        run(python(code, errorCodes="2=CARD_DECLINED, 3=FRAUD"))
+    assert thrown.value.code == "CARD_DECLINED"
+    assert thrown.value.message == f"'{PYTHON}' exited with code 2"
+    assert thrown.value.details == "card expired"
+
+
+def test_it_refuses_malformed_or_conflicting_error_codes_at_deployment() -> None:
+    problems = CliHandler().validate({"argv": ("true",), "errorCodes": "2=, x=BAD, 0=ZERO"})
+    assert problems == [
+        "field 'errorCodes': '2=' names no BPMN error code",
+        "field 'errorCodes': 'x=BAD' is not <number>=<BPMN error code>",
+        "exit code 0 is in both 'successCodes' and 'errorCodes'",
+    ]
 
 
 def test_it_accepts_other_success_codes() -> None:
@@ -215,7 +233,7 @@ class TestValidation:
         problems = CliHandler().validate(fields)
         assert problems == [
             "unknown field 'shell' (this handler accepts: argv, timeout, cwd, stdoutVariable, "
-            "stderrVariable, exitCodeVariable, parseJson, successCodes)",
+            "stderrVariable, exitCodeVariable, parseJson, successCodes, errorCodes)",
             "field 'timeout': 'soon' is not a duration; use ISO-8601 such as PT30S, PT5M or P1D, "
             "or a number of seconds",
             "field 'stdoutVariable': 'my-output' is not a valid variable name",

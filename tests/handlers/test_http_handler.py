@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_django.fixtures import Settings
 
-from engine.handlers.base import HandlerError
+from engine.handlers.base import HandlerError, ThrowBpmnError
 from engine.handlers.http import HttpHandler
 from tests.handlers.http_server import BIG_BODY, Server, serving
 from tests.handlers.jobs import job
@@ -92,6 +92,18 @@ def test_it_fails_on_a_non_2xx_status_with_the_status_and_an_excerpt_of_the_body
     assert failure.value.message == f"HTTP 503 Service Unavailable from GET {server.url('/status/503')}"
     assert failure.value.details == "the order service is down"
     assert "s3cret" not in failure.value.message  # query strings often carry credentials
+
+
+def test_it_throws_the_bpmn_error_mapped_to_a_status(server: Server) -> None:
+    with pytest.raises(ThrowBpmnError) as thrown:
+        call({"url": server.url("/status/404"), "errorCodes": "404=ORDER_NOT_FOUND, 409=CONFLICT"})
+    assert thrown.value.code == "ORDER_NOT_FOUND"
+    assert thrown.value.message == f"HTTP 404 Not Found from GET {server.url('/status/404')}"
+
+
+def test_it_refuses_a_status_that_is_both_success_and_a_bpmn_error() -> None:
+    (problem,) = HttpHandler().validate({"url": "https://example.org/", "errorCodes": "200=ODD"})
+    assert problem == "status 200 is in both 'successCodes' and 'errorCodes'"
 
 
 def test_it_accepts_the_statuses_listed_as_success(server: Server) -> None:

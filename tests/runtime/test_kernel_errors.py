@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.bpmn import parse_bpmn
 from engine.bpmn.graph import ProcessGraph
-from engine.runtime import CancelWork, EventType, InstanceStatus, StartInstance, TokenStatus
+from engine.runtime import CancelWork, EventType, InstanceStatus, StartInstance, ThrowError, TokenStatus
 from tests.runtime.driver import Run, drive
 from tests.runtime.models import HEADER, flow
 
@@ -124,3 +124,59 @@ def test_an_inclusive_join_waits_for_a_branch_that_could_leave_through_a_boundar
     run.send(StartInstance({}))
     # The subprocess can still reach the join, but only through its boundary event: wait.
     assert "join" not in run.completed_nodes
+
+
+PAYMENT = (
+    '<startEvent id="s"/><subProcess id="order"><startEvent id="os"/>'
+    '<serviceTask id="charge" bpm:type="noop"/><endEvent id="oe"/>'
+    + flow("o0", "os", "charge")
+    + flow("o1", "charge", "oe")
+    + "</subProcess>"
+    '<boundaryEvent id="outer" attachedToRef="order"><errorEventDefinition/></boundaryEvent>'
+    '<endEvent id="e"/><endEvent id="order_failed"/>'
+    + flow("f0", "s", "order")
+    + flow("f1", "order", "e")
+    + flow("f2", "outer", "order_failed")
+)
+
+
+def test_a_handler_error_is_caught_by_the_tasks_own_boundary_before_any_outer_one() -> None:
+    own = (
+        '<boundaryEvent id="declined" attachedToRef="charge">'
+        '<errorEventDefinition errorRef="declined"/></boundaryEvent><endEvent id="retry_later"/>'
+        + flow("d0", "declined", "retry_later")
+    )
+    run = Run(error_graph(PAYMENT.replace("</subProcess>", own + "</subProcess>")))
+    run.send(StartInstance({}))
+    charge = next(iter(t.id for t in run.state.tokens.values() if t.node == "charge"))
+    outcome = run.send(ThrowError(charge, "CARD_DECLINED", "card expired"))
+    assert CancelWork(charge, "charge") in outcome.effects
+    assert run.completed_nodes[-4:] == ["declined", "retry_later", "order", "e"]
+
+
+def test_a_handler_error_travels_to_the_enclosing_subprocess_boundary() -> None:
+    run = Run(error_graph(PAYMENT))
+    run.send(StartInstance({}))
+    charge = next(iter(t.id for t in run.state.tokens.values() if t.node == "charge"))
+    run.send(ThrowError(charge, "FRAUD"))
+    assert "charge" not in run.completed_nodes  # interrupted, not completed
+    assert run.completed_nodes[-2:] == ["outer", "order_failed"]
+    assert run.state.status is InstanceStatus.COMPLETED
+
+
+def test_an_uncaught_handler_error_is_an_incident_on_the_task() -> None:
+    model = error_graph(
+        '<startEvent id="s"/><serviceTask id="charge" bpm:type="noop"/><endEvent id="e"/>'
+        + flow("f0", "s", "charge")
+        + flow("f1", "charge", "e")
+    )
+    run = Run(model)
+    run.send(StartInstance({}))
+    charge = next(iter(run.state.tokens))
+    run.send(ThrowError(charge, "FRAUD", "blocked by the bank"))
+    (incident,) = run.state.incidents.values()
+    assert incident.node == "charge"
+    assert incident.error == (
+        "service task 'charge' threw a BPMN error 'FRAUD' (blocked by the bank) "
+        "that no boundary event catches"
+    )

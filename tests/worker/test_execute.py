@@ -7,6 +7,7 @@ import pytest
 from engine.services import deploy, retry_incident, start_instance
 from engine.store.models import Incident, Job, ProcessInstance
 from engine.store.verify import verify_instance
+from tests.services.models import document, flow
 from tests.worker.clock import FakeClock
 from tests.worker.models import one_cli_task_process
 from tests.worker.running import run_next_job
@@ -102,3 +103,43 @@ def test_retrying_an_incident_runs_the_task_again_with_fresh_attempts(tmp_path) 
     assert incident.resolved_at is not None
     assert (new_job.attempts, new_job.status) == (1, "completed")
     assert verify_instance(instance) == []
+
+
+def declined_process(exit_code: int) -> str:
+    """A cli task whose exit code 2 is the BPMN error DECLINED, caught by a boundary event."""
+    return document(
+        "payment",
+        '<startEvent id="start"/>\n'
+        '<serviceTask id="charge" bpm:type="cli"><extensionElements>'
+        '<bpm:field name="argv"><bpm:item>sh</bpm:item><bpm:item>-c</bpm:item>'
+        f"<bpm:item>echo card expired &gt;&amp;2; exit {exit_code}</bpm:item></bpm:field>"
+        '<bpm:field name="errorCodes" value="2=DECLINED"/>'
+        "</extensionElements></serviceTask>\n"
+        '<boundaryEvent id="declined" attachedToRef="charge">'
+        '<errorEventDefinition errorRef="e"/></boundaryEvent>\n'
+        '<endEvent id="paid"/>\n<endEvent id="not_paid"/>\n'
+        + flow("f1", "start", "charge")
+        + flow("f2", "charge", "paid")
+        + flow("f3", "declined", "not_paid"),
+    ).replace("<process ", '<error id="e" errorCode="DECLINED"/>\n<process ', 1)
+
+
+def test_a_mapped_exit_code_throws_a_bpmn_error_that_a_boundary_catches_without_retry() -> None:
+    instance = start_instance(definition=deploy(declined_process(2)))
+
+    assert run_next_job(FakeClock()) == "completed"
+
+    instance.refresh_from_db()
+    job = Job.objects.get(instance=instance)
+    assert instance.status == "completed"
+    assert (job.status, job.attempts) == ("completed", 1)
+    assert job.last_error.startswith("BPMN error DECLINED")
+    completed = list(instance.events.filter(type="node_completed").values_list("node_id", flat=True))
+    assert completed == ["start", "declined", "not_paid"]
+    assert not Incident.objects.exists()
+    assert verify_instance(instance) == []
+
+
+def test_an_unmapped_exit_code_is_still_an_ordinary_failure() -> None:
+    start_instance(definition=deploy(declined_process(5)))
+    assert run_next_job(FakeClock()) == "retry"

@@ -1,4 +1,4 @@
-"""BPMN errors: thrown by error end events, caught by error boundary events.
+"""BPMN errors: thrown by error end events and by handlers, caught by error boundary events.
 
 An error travels outward from where it is thrown: first the boundary events of the activity
 itself, then those of each enclosing subprocess. At each level a boundary event with the same
@@ -20,15 +20,34 @@ if TYPE_CHECKING:
 
 
 def error_end_event(execution: Execution, token: Token, node: Node) -> None:
-    caught = find_catch(execution, token, node.error_code)
+    throw_error(execution, token, node.error_code, what=f"error end event '{node.id}'", completes=True)
+
+
+def throw_error(
+    execution: Execution,
+    token: Token,
+    code: str | None,
+    *,
+    what: str,
+    message: str = "",
+    completes: bool = False,
+) -> None:
+    """Throw a BPMN error at `token` (an error end event's, or a service task's).
+
+    With `completes`, the thrower's node completes before the catching activity is interrupted
+    (an error end event was reached); a task that throws is interrupted like the rest.
+    """
+    caught = find_catch(execution, token, code)
     if caught is None:
-        code = f"'{node.error_code}'" if node.error_code else "without an error code"
+        described = f"'{code}'" if code else "without an error code"
+        detail = f" ({message})" if message else ""
         execution.raise_incident(
-            token, f"error end event '{node.id}' threw a BPMN error {code} that no boundary event catches"
+            token, f"{what} threw a BPMN error {described}{detail} that no boundary event catches"
         )
         return
-    execution.emit(EventType.NODE_COMPLETED, node.id, token.id, error_code=node.error_code)
     activity_token, boundary = caught
+    if completes:
+        execution.emit(EventType.NODE_COMPLETED, token.node, token.id, error_code=code)
     interrupt(execution, activity_token, reason=f"error caught by boundary event '{boundary.id}'")
     execution.arrive(boundary.id, activity_token.scope, previous=activity_token.id, flow=None)
 
