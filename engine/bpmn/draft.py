@@ -48,6 +48,8 @@ class DraftNode:
     error_code: str | None = None
     timer: tuple[str, str] | None = None
     cancel_activity: bool = True
+    message_name: str | None = None
+    correlation_key: str | None = None
 
     @property
     def local(self) -> str:
@@ -77,6 +79,8 @@ class DraftProcess:
     problems: list[Problem] = field(default_factory=list)
     #: errorCode of each <error> of the file, by id (errorEventDefinition errorRef points here).
     error_codes: dict[str, str] = field(default_factory=dict)
+    #: name of each <message> of the file, by id (messageRef points here).
+    message_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -25,6 +25,10 @@ ALLOWED_ATTRIBUTES = MappingProxyType(
     {
         "serviceTask": frozenset({"type", "retry"}),
         "userTask": frozenset({"assignee", "candidateGroups", "candidateUsers", "dueDate", "formKey"}),
+        # Which instance a message belongs to (see docs/bpmn-support.md, Messages).
+        "intermediateCatchEvent": frozenset({"correlationKey"}),
+        "boundaryEvent": frozenset({"correlationKey"}),
+        "receiveTask": frozenset({"correlationKey"}),
     }
 )
 

@@ -36,6 +36,7 @@ class NodeKind(StrEnum):
     SUB_PROCESS = "subProcess"
     BOUNDARY_EVENT = "boundaryEvent"
     INTERMEDIATE_CATCH_EVENT = "intermediateCatchEvent"
+    RECEIVE_TASK = "receiveTask"
 
 
 GATEWAYS = frozenset({NodeKind.EXCLUSIVE_GATEWAY, NodeKind.PARALLEL_GATEWAY, NodeKind.INCLUSIVE_GATEWAY})
@@ -104,7 +105,7 @@ class Node:
     script: str | None = None
     service: ServiceTaskDefinition | None = None
     user_task: UserTaskDefinition | None = None
-    #: What an event throws or catches: "error" or "timer" (None for none events).
+    #: What an event throws or catches: "error", "timer" or "message" (None for none events).
     trigger: str | None = None
     #: The errorCode thrown (error end event) or caught (boundary; None catches every error).
     error_code: str | None = None
@@ -116,6 +117,10 @@ class Node:
     timer: tuple[str, str] | None = None
     #: Boundary events: whether firing interrupts the activity (cancelActivity).
     cancel_activity: bool = True
+    #: Message catch events, message boundary events and receive tasks: the message's name.
+    message_name: str | None = None
+    #: Their correlation key expression (without ${...}); None matches any key.
+    correlation_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

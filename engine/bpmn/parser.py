@@ -49,7 +49,7 @@ def parse_bpmn(
     """
     definitions = _definitions(xml, max_bytes)
     process = _select_process(definitions, process_id)
-    draft = read_process(process, _error_codes(definitions))
+    draft = read_process(process, _error_codes(definitions), _message_names(definitions))
     validate(draft)
     if draft.problems:
         raise BpmnError(sorted(draft.problems, key=lambda problem: problem.line or 0))
@@ -78,6 +78,15 @@ def _error_codes(definitions: XmlElement) -> dict[str, str]:
         error.get("id") or "": (error.get("errorCode") or error.get("id") or "").strip()
         for error in definitions.children_in(BPMN_MODEL_NS)
         if error.local == "error" and error.get("id")
+    }
+
+
+def _message_names(definitions: XmlElement) -> dict[str, str]:
+    """name of every <message id=... name=...> of the file (the id when it has none)."""
+    return {
+        message.get("id") or "": (message.get("name") or message.get("id") or "").strip()
+        for message in definitions.children_in(BPMN_MODEL_NS)
+        if message.local == "message" and message.get("id")
     }
 
 
@@ -153,6 +162,8 @@ def build_graph(draft: DraftProcess) -> ProcessGraph:
             attached_to=node.attached_to,
             timer=node.timer,
             cancel_activity=node.cancel_activity,
+            message_name=node.message_name,
+            correlation_key=node.correlation_key,
             boundary_events=tuple(
                 b.id for b in draft.nodes.values() if b.attached_to == node.id and b.kind is not None
             ),

@@ -12,6 +12,7 @@ import textwrap
 
 from engine.bpmn.draft import DraftFlow, DraftNode, DraftProcess, DraftScope
 from engine.bpmn.extensions import (
+    bpm_attributes,
     check_no_extension_children,
     check_unknown_bpm_attributes,
     read_service_task,
@@ -25,6 +26,7 @@ from engine.bpmn.support import (
     CONTAINERS,
     DESCRIPTIVE_IN_SCOPE,
     ERROR_EVENT_DEFINITION,
+    MESSAGE_EVENT_DEFINITION,
     REFUSED_ACTIVITY_CHILDREN,
     REFUSED_NODES,
     SUPPORTED_NODES,
@@ -50,23 +52,30 @@ _NEED_DEFINITION = {"boundaryEvent", "intermediateCatchEvent"}
 #: a boundary event, which must say what it catches).
 _ALLOWED_DEFINITIONS = {
     "endEvent": ([TERMINATE_EVENT_DEFINITION], [ERROR_EVENT_DEFINITION]),
-    "boundaryEvent": ([ERROR_EVENT_DEFINITION], [TIMER_EVENT_DEFINITION]),
-    "intermediateCatchEvent": ([TIMER_EVENT_DEFINITION],),
+    "boundaryEvent": ([ERROR_EVENT_DEFINITION], [TIMER_EVENT_DEFINITION], [MESSAGE_EVENT_DEFINITION]),
+    "intermediateCatchEvent": ([TIMER_EVENT_DEFINITION], [MESSAGE_EVENT_DEFINITION]),
 }
 _SUPPORTED_TEXT = {
     "endEvent": "none, terminate and error end events are",
-    "boundaryEvent": "only error and timer boundary events are",
-    "intermediateCatchEvent": "only timer intermediate catch events are",
+    "boundaryEvent": "only error, timer and message boundary events are",
+    "intermediateCatchEvent": "only timer and message intermediate catch events are",
 }
 _TIMER_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 
 
-def read_process(process: XmlElement, error_codes: dict[str, str] | None = None) -> DraftProcess:
+def read_process(
+    process: XmlElement,
+    error_codes: dict[str, str] | None = None,
+    message_names: dict[str, str] | None = None,
+) -> DraftProcess:
     """Collect the process's flow elements, reporting elements the engine cannot run.
 
-    `error_codes` maps the ids of the file's <error> elements to their errorCode.
+    `error_codes` maps the ids of the file's <error> elements to their errorCode, and
+    `message_names` the ids of its <message> elements to their name.
     """
-    draft = DraftProcess(process, error_codes=dict(error_codes or {}))
+    draft = DraftProcess(
+        process, error_codes=dict(error_codes or {}), message_names=dict(message_names or {})
+    )
     draft.scopes[None] = DraftScope(None, process, runnable=True)
     _check_unique_ids(process, draft)
     _read_scope(process, None, runnable=True, draft=draft)
@@ -209,12 +218,17 @@ def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
         node.cancel_activity = (element.get("cancelActivity") or "true").strip().lower() != "false"
         errors = [d for d in definitions if d.local == ERROR_EVENT_DEFINITION]
         timers = [d for d in definitions if d.local == TIMER_EVENT_DEFINITION]
+        messages = [d for d in definitions if d.local == MESSAGE_EVENT_DEFINITION]
         if errors:
             node.trigger = "error"
             node.error_code = _error_code(element, errors[0], draft)
         elif timers:
             node.trigger = "timer"
             node.timer = _timer(element, timers[0], draft)
+        elif messages:
+            _read_message(node, messages[0].get("messageRef"), messages[0].line, draft)
+    elif node.kind is NodeKind.RECEIVE_TASK:
+        _read_message(node, element.get("messageRef"), element.line, draft)
     elif node.kind is NodeKind.SCRIPT_TASK:
         _read_script(node, draft)
 
@@ -239,6 +253,32 @@ def _timer(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> 
         draft.report(element, f"{specs[0].local} '{text}' is not valid: {error.message}", line=specs[0].line)
         return None
     return kind, text
+
+
+def _read_message(node: DraftNode, ref: str | None, line: int, draft: DraftProcess) -> None:
+    """The message a catch event, boundary event or receive task waits for, and its key."""
+    node.trigger = "message"
+    ref = (ref or "").strip()
+    if not ref:
+        draft.report(node.element, "no messageRef: which message does it wait for?", line=line)
+    elif ref not in draft.message_names:
+        known = ", ".join(sorted(draft.message_names)) or "none"
+        draft.report(
+            node.element,
+            f"messageRef '{ref}' names no <message> element of this file (messages: {known})",
+            line=line,
+        )
+    else:
+        node.message_name = draft.message_names[ref]
+    key = bpm_attributes(node.element).get("correlationKey", "").strip()
+    if not key:
+        return
+    try:
+        compile_expression(key)
+    except ExpressionError as error:
+        draft.report(node.element, f"bpm:correlationKey is not a valid expression: {error.message}")
+        return
+    node.correlation_key = key[2:-1].strip() if key.startswith(("${", "#{")) else key
 
 
 def _error_code(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> str | None:

@@ -71,6 +71,8 @@ def _node_to_json(node: Node) -> dict[str, Any]:
         "boundary_events": list(node.boundary_events),
         "timer": None if node.timer is None else list(node.timer),
         "cancel_activity": node.cancel_activity,
+        "message_name": node.message_name,
+        "correlation_key": node.correlation_key,
     }
 
 
@@ -95,6 +97,8 @@ def _node_from_json(data: Mapping[str, Any]) -> Node:
         boundary_events=tuple(data.get("boundary_events", ())),
         timer=None if data.get("timer") is None else (data["timer"][0], data["timer"][1]),
         cancel_activity=data.get("cancel_activity", True),
+        message_name=data.get("message_name"),
+        correlation_key=data.get("correlation_key"),
     )
 
 

@@ -34,6 +34,7 @@ SUPPORTED_NODES = MappingProxyType(
             NodeKind.SUB_PROCESS,
             NodeKind.BOUNDARY_EVENT,
             NodeKind.INTERMEDIATE_CATCH_EVENT,
+            NodeKind.RECEIVE_TASK,
         )
     }
 )
@@ -46,13 +47,13 @@ ACTIVITIES = frozenset(
         NodeKind.SERVICE_TASK,
         NodeKind.USER_TASK,
         NodeKind.SUB_PROCESS,
+        NodeKind.RECEIVE_TASK,
     }
 )
 
 #: Flow elements the engine cannot run yet, with the reason shown to the modeller.
 REFUSED_NODES = MappingProxyType(
     {
-        "receiveTask": "receive tasks are not supported yet",
         "sendTask": "send tasks are not supported yet",
         "businessRuleTask": "business rule tasks are not supported yet",
         "callActivity": "call activities are not supported yet",
@@ -113,3 +114,4 @@ REFUSED_ACTIVITY_CHILDREN = MappingProxyType(
 TERMINATE_EVENT_DEFINITION = "terminateEventDefinition"
 ERROR_EVENT_DEFINITION = "errorEventDefinition"
 TIMER_EVENT_DEFINITION = "timerEventDefinition"
+MESSAGE_EVENT_DEFINITION = "messageEventDefinition"

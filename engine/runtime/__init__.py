@@ -7,6 +7,7 @@ from engine.runtime.commands import (
     CancelInstance,
     Command,
     CompleteTask,
+    CorrelateMessage,
     FailTask,
     FireTimer,
     RetryIncident,
@@ -14,13 +15,14 @@ from engine.runtime.commands import (
     ThrowError,
 )
 from engine.runtime.effects import (
-    CancelTimer,
+    CancelSubscription,
     CancelWork,
     Effect,
     OpenUserTask,
     RaiseIncident,
     ScheduleJob,
     ScheduleTimer,
+    SubscribeMessage,
 )
 from engine.runtime.events import Event, EventType
 from engine.runtime.kernel import CommandRejected, Outcome, handle
@@ -28,11 +30,12 @@ from engine.runtime.state import InstanceState, InstanceStatus, Token, TokenStat
 
 __all__ = [
     "CancelInstance",
-    "CancelTimer",
+    "CancelSubscription",
     "CancelWork",
     "Command",
     "CommandRejected",
     "CompleteTask",
+    "CorrelateMessage",
     "Effect",
     "Event",
     "EventType",
@@ -47,6 +50,7 @@ __all__ = [
     "ScheduleJob",
     "ScheduleTimer",
     "StartInstance",
+    "SubscribeMessage",
     "ThrowError",
     "Token",
     "TokenStatus",

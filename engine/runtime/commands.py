@@ -60,8 +60,25 @@ class FireTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrelateMessage:
+    """A message reached this subscription (the store matched its name and correlation key)."""
+
+    subscription: int
+    variables: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
 class CancelInstance:
     reason: str = ""
 
 
-Command = StartInstance | CompleteTask | FailTask | ThrowError | RetryIncident | FireTimer | CancelInstance
+Command = (
+    StartInstance
+    | CompleteTask
+    | FailTask
+    | ThrowError
+    | RetryIncident
+    | FireTimer
+    | CorrelateMessage
+    | CancelInstance
+)

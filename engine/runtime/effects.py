@@ -49,8 +49,29 @@ class ScheduleTimer:
 
 
 @dataclass(frozen=True, slots=True)
-class CancelTimer:
+class SubscribeMessage:
+    """Index this subscription so a message `name` with a matching key can find it."""
+
+    subscription: int
+    node: str
+    name: str
+    #: None: any key matches.
+    key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelSubscription:
+    """The subscription closed (its token moved on): disarm its timer or message index."""
+
     subscription: int
 
 
-Effect = ScheduleJob | OpenUserTask | CancelWork | RaiseIncident | ScheduleTimer | CancelTimer
+Effect = (
+    ScheduleJob
+    | OpenUserTask
+    | CancelWork
+    | RaiseIncident
+    | ScheduleTimer
+    | SubscribeMessage
+    | CancelSubscription
+)

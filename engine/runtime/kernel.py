@@ -17,6 +17,7 @@ from engine.runtime.commands import (
     CancelInstance,
     Command,
     CompleteTask,
+    CorrelateMessage,
     FailTask,
     FireTimer,
     RetryIncident,
@@ -67,9 +68,13 @@ def handle(graph: ProcessGraph, state: InstanceState, command: Command) -> Outco
         case RetryIncident(incident=incident_id):
             execution.retry_incident(incident_id)
         case FireTimer(subscription=subscription_id):
-            from engine.runtime.behaviours.timers import fire
+            from engine.runtime.behaviours.subscriptions import trigger
 
-            fire(execution, subscription_id)
+            trigger(execution, subscription_id, "timer")
+        case CorrelateMessage(subscription=subscription_id, variables=variables):
+            from engine.runtime.behaviours.subscriptions import trigger
+
+            trigger(execution, subscription_id, "message", variables)
         case CancelInstance(reason=reason):
             execution.require_running()
             execution.terminate_scope(ROOT_SCOPE, reason="cancelled")
@@ -100,7 +105,7 @@ class Execution:
     def emit(self, type_: EventType, node: str | None = None, token: int | None = None, **data: Any) -> Event:
         if token is not None and type_ in _TOKEN_ENDS:
             # Whatever the token waited for besides its task (timers) ends with it.
-            from engine.runtime.behaviours.timers import close_subscriptions_of
+            from engine.runtime.behaviours.subscriptions import close_subscriptions_of
 
             close_subscriptions_of(self, token)
         event = Event(type_, node, token, data)

@@ -81,6 +81,9 @@ class Subscription:
     kind: str
     node: str
     token: int
+    #: Messages: the name and correlation key (None: any key) a message must carry.
+    message: str | None = None
+    key: str | None = None
 
 
 @dataclass(slots=True)
@@ -111,7 +114,9 @@ class InstanceState:
             "scopes": [[s.id, s.node, s.parent, s.token] for s in self.scopes.values()],
             "incidents": [[i.id, i.token, i.node, i.error] for i in self.incidents.values()],
             "join_generations": self.join_generations,
-            "subscriptions": [[s.id, s.kind, s.node, s.token] for s in self.subscriptions.values()],
+            "subscriptions": [
+                [s.id, s.kind, s.node, s.token, s.message, s.key] for s in self.subscriptions.values()
+            ],
             "next": [self.next_token, self.next_scope, self.next_incident, self.next_subscription],
         }
 
@@ -127,8 +132,8 @@ class InstanceState:
         for iid, token, node, error in raw["incidents"]:
             state.incidents[iid] = Incident(iid, token, node, error)
         state.join_generations = dict(raw["join_generations"])
-        for sid, kind, node, token in raw.get("subscriptions", []):
-            state.subscriptions[sid] = Subscription(sid, kind, node, token)
+        for row in raw.get("subscriptions", []):
+            state.subscriptions[row[0]] = Subscription(*row)
         counters = list(raw["next"]) + [1] * (4 - len(raw["next"]))  # snapshots before timers had 3
         state.next_token, state.next_scope, state.next_incident, state.next_subscription = counters
         return state
@@ -202,7 +207,12 @@ def apply(state: InstanceState, event: Event) -> None:
         case EventType.SUBSCRIPTION_OPENED:
             subscription_id = data["subscription"]
             state.subscriptions[subscription_id] = Subscription(
-                subscription_id, data["kind"], _node_id(event), _token_id(event)
+                subscription_id,
+                data["kind"],
+                _node_id(event),
+                _token_id(event),
+                data.get("message"),
+                data.get("key"),
             )
             state.next_subscription = max(state.next_subscription, subscription_id + 1)
         case EventType.SUBSCRIPTION_CLOSED:

@@ -16,19 +16,23 @@ from engine.services.errors import (
 )
 from engine.services.instances import cancel_instance, retry_incident, start_instance
 from engine.services.jobs import complete_job, fail_job, run_pending_jobs, throw_job_error
+from engine.services.messages import Correlation, NoSubscription, correlate_message
 from engine.services.tasks import complete_user_task
 from engine.services.timers import fire_due_timers, fire_timer
 
 __all__ = [
+    "Correlation",
     "DeploymentError",
     "InvalidInput",
     "InvalidState",
     "InvalidVariables",
+    "NoSubscription",
     "NotFound",
     "ServiceError",
     "cancel_instance",
     "complete_job",
     "complete_user_task",
+    "correlate_message",
     "deploy",
     "fail_job",
     "fire_due_timers",

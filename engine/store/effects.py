@@ -14,19 +14,21 @@ from typing import Any
 
 from engine.bpmn.graph import FormField, Node, ProcessGraph, UserTaskDefinition
 from engine.runtime import (
-    CancelTimer,
+    CancelSubscription,
     CancelWork,
     Effect,
     OpenUserTask,
     RaiseIncident,
     ScheduleJob,
     ScheduleTimer,
+    SubscribeMessage,
 )
 from engine.store.models import (
     OPEN_JOB_STATUSES,
     Incident,
     Job,
     JobStatus,
+    MessageSubscription,
     ProcessInstance,
     Timer,
     TimerStatus,
@@ -44,12 +46,26 @@ def apply_effects(
     tasks: list[UserTask] = []
     incidents: list[Incident] = []
     timers: list[Timer] = []
+    subscriptions: list[MessageSubscription] = []
     for effect in effects:
         match effect:
             case ScheduleTimer(subscription=subscription, node=node_id):
                 timers.append(_timer(instance, subscription, graph.node(node_id), now))
-            case CancelTimer(subscription=subscription):
+            case SubscribeMessage(subscription=subscription, node=node_id, name=name, key=key):
+                subscriptions.append(
+                    MessageSubscription(
+                        instance=instance,
+                        subscription_id=subscription,
+                        node_id=node_id,
+                        name=name,
+                        correlation_key=key,
+                        created_at=now,
+                    )
+                )
+            case CancelSubscription(subscription=subscription):
                 _cancel_timer(instance, subscription, timers)
+                subscriptions = [s for s in subscriptions if s.subscription_id != subscription]
+                MessageSubscription.objects.filter(instance=instance, subscription_id=subscription).delete()
             case ScheduleJob(token=token, node=node_id):
                 jobs.append(_job(instance, token, graph.node(node_id), now))
             case OpenUserTask(token=token, node=node_id):
@@ -62,6 +78,7 @@ def apply_effects(
     UserTask.objects.bulk_create(tasks)
     Incident.objects.bulk_create(incidents)
     Timer.objects.bulk_create(timers)
+    MessageSubscription.objects.bulk_create(subscriptions)
 
 
 def resolve_incidents(instance: ProcessInstance, incident_ids: list[int], now: datetime) -> None:

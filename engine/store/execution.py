@@ -46,6 +46,7 @@ from engine.store.effects import apply_effects, resolve_incidents
 from engine.store.errors import Conflict
 from engine.store.graphs import graph_of
 from engine.store.hashing import GENESIS_HASH, event_hash
+from engine.store.messages import deliver_buffered, lock_message_names, subscribed_names
 from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
 from engine.store.tokens import project_tokens
 
@@ -142,6 +143,8 @@ def commit_outcome(
         "last_hash": events[-1].hash if events else row.last_hash,
         "ended_at": row.ended_at or (None if status == InstanceStatus.RUNNING else now),
     }
+    # Message names before the instance row: the lock order of engine.store.messages.
+    lock_message_names(subscribed_names(outcome.effects))
     # Rule 1: the compare-and-set comes first and locks the instance for the rest.
     if not ProcessInstance.objects.filter(pk=row.pk, version=row.version).update(**changes):
         raise Conflict(f"instance {row.pk} changed after version {row.version} was read")
@@ -168,7 +171,7 @@ def commit_outcome(
         [event.data["incident"] for event in outcome.events if event.type is EventType.INCIDENT_RESOLVED],
         now,
     )
-    return row
+    return deliver_buffered(row, outcome.effects, now)
 
 
 def _event_rows(row: ProcessInstance, events: list[KernelEvent], now: datetime) -> list[Event]:

@@ -361,3 +361,58 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"timer {self.node_id} ({self.definition}) {self.status}, due {self.due_at}"
+
+
+class MessageSubscription(models.Model):
+    """A token waiting for a message: found by name and correlation key when one arrives.
+
+    Deleted when the kernel closes the subscription (the history stays in the event log).
+    """
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="message_subscriptions"
+    )
+    subscription_id = models.PositiveIntegerField(help_text="The kernel's subscription id in the instance.")
+    node_id = models.CharField(max_length=ID_LENGTH)
+    name = models.CharField(max_length=ID_LENGTH)
+    # NULL means "any key", which an empty string (a key like any other) cannot say.
+    correlation_key = models.CharField(max_length=ID_LENGTH, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("instance", "subscription_id"), name="message_subscription_unique"
+            ),
+        )
+        indexes = (models.Index(fields=("name", "correlation_key"), name="message_subscription_lookup"),)
+
+    def __str__(self) -> str:
+        return f"waiting for {self.name} ({self.correlation_key or 'any key'}) at {self.node_id}"
+
+
+class Message(models.Model):
+    """A published message: buffered until a subscription takes it or it expires.
+
+    Messages correlated with a `message_id` are recorded even when delivered at once, so the
+    same id sent again is recognised as a duplicate and changes nothing.
+    """
+
+    name = models.CharField(max_length=ID_LENGTH)
+    # NULL: the message carries no key (only subscriptions without a key take it).
+    correlation_key = models.CharField(max_length=ID_LENGTH, null=True, blank=True)  # noqa: DJ001
+    variables = models.JSONField(default=dict, blank=True)
+    message_id = models.CharField(max_length=ID_LENGTH, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    consumed_by = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages_received"
+    )
+
+    class Meta:
+        indexes = (models.Index(fields=("name", "consumed_at", "expires_at"), name="message_buffer"),)
+
+    def __str__(self) -> str:
+        state = "consumed" if self.consumed_at else f"buffered until {self.expires_at}"
+        return f"message {self.name} ({self.correlation_key or 'no key'}), {state}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.runtime import (
-    CancelTimer,
+    CancelSubscription,
     CancelWork,
     CommandRejected,
     CompleteTask,
@@ -80,7 +80,7 @@ def test_completing_the_task_first_cancels_its_boundary_timer() -> None:
     run = Run(graph(review_with(boundary("<timeDuration>P1D</timeDuration>"))))
     run.send(StartInstance({}))
     completed = run.send(CompleteTask(next(iter(run.state.tokens))))
-    assert completed.effects == [CancelTimer(1)]
+    assert completed.effects == [CancelSubscription(1)]
     assert run.completed_nodes == ["s", "review", "done"]
     with pytest.raises(CommandRejected):
         run.send(FireTimer(1))
@@ -91,7 +91,7 @@ def test_a_non_interrupting_timer_runs_its_path_beside_the_task_still_waiting() 
     run.send(StartInstance({}))
     task = next(iter(run.state.tokens))
     fired = run.send(FireTimer(1))
-    assert fired.effects == [CancelTimer(1)]  # a duration fires once
+    assert fired.effects == [CancelSubscription(1)]  # a duration fires once
     assert run.completed_nodes == ["s", "late", "escalate", "escalated"]
     assert run.state.status is InstanceStatus.RUNNING
     with pytest.raises(CommandRejected, match="no longer active"):
@@ -107,7 +107,7 @@ def test_a_non_interrupting_cycle_stays_armed_until_the_task_completes() -> None
     assert run.send(FireTimer(1)).effects == []
     run.send(FireTimer(1))
     assert run.completed_nodes.count("escalated") == 2
-    assert run.send(CompleteTask(task)).effects == [CancelTimer(1)]
+    assert run.send(CompleteTask(task)).effects == [CancelSubscription(1)]
     assert run.state.subscriptions == {}
     assert replay(run.events).to_json() == run.state.to_json()
 

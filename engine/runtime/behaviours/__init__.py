@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from engine.bpmn.graph import Node, NodeKind
-from engine.runtime.behaviours import activities, events, gateways, subprocesses, timers
+from engine.runtime.behaviours import activities, events, gateways, subprocesses, subscriptions
 from engine.runtime.state import Token
 
 if TYPE_CHECKING:
@@ -29,12 +29,13 @@ BEHAVIOURS: dict[NodeKind, Behaviour] = {
     NodeKind.SUB_PROCESS: subprocesses.enter_subprocess,
     # A token reaches a boundary event only when it caught something; it just moves on.
     NodeKind.BOUNDARY_EVENT: events.pass_event,
-    NodeKind.INTERMEDIATE_CATCH_EVENT: timers.intermediate_catch_event,
+    NodeKind.INTERMEDIATE_CATCH_EVENT: subscriptions.catch_event,
+    NodeKind.RECEIVE_TASK: subscriptions.catch_event,
 }
 
 
 def run_behaviour(execution: Execution, token: Token) -> None:
     node = execution.graph.node(token.node)
     if node.boundary_events:
-        timers.open_boundary_timers(execution, token, node)
+        subscriptions.open_boundary_subscriptions(execution, token, node)
     BEHAVIOURS[node.kind](execution, token, node)

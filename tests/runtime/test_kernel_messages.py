@@ -1,0 +1,107 @@
+"""Message catch events, receive tasks and message boundary events in the kernel."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.bpmn import parse_bpmn
+from engine.bpmn.graph import ProcessGraph
+from engine.runtime import (
+    CancelSubscription,
+    CancelWork,
+    CommandRejected,
+    CompleteTask,
+    CorrelateMessage,
+    InstanceStatus,
+    StartInstance,
+    SubscribeMessage,
+    replay,
+)
+from tests.runtime.driver import Run
+from tests.runtime.models import HEADER, flow
+
+MESSAGES = '<message id="paid" name="OrderPaid"/><message id="cancel" name="OrderCancelled"/>'
+
+
+def message_graph(body: str) -> ProcessGraph:
+    return parse_bpmn(
+        HEADER.replace("<process ", MESSAGES + "<process ", 1) + body + "</process>\n</definitions>\n"
+    )
+
+
+WAIT_FOR_PAYMENT = message_graph(
+    '<startEvent id="s"/><intermediateCatchEvent id="payment" bpm:correlationKey="${order.id}">'
+    '<messageEventDefinition messageRef="paid"/></intermediateCatchEvent><endEvent id="e"/>'
+    + flow("f0", "s", "payment")
+    + flow("f1", "payment", "e")
+)
+
+
+def test_a_message_catch_event_subscribes_with_its_evaluated_key_and_moves_on_with_the_message() -> None:
+    run = Run(WAIT_FOR_PAYMENT)
+    started = run.send(StartInstance({"order": {"id": 42}}))
+    assert started.effects == [SubscribeMessage(1, "payment", "OrderPaid", "42")]
+    token = next(iter(run.state.tokens))
+    with pytest.raises(CommandRejected, match="waits for an event"):
+        run.send(CompleteTask(token))
+    run.send(CorrelateMessage(1, {"amount": 9.5}))
+    assert run.state.status is InstanceStatus.COMPLETED
+    assert run.state.variables == {"order": {"id": 42}, "amount": 9.5}
+    assert run.completed_nodes == ["s", "payment", "e"]
+    with pytest.raises(CommandRejected):
+        run.send(CorrelateMessage(1))
+
+
+def test_a_correlation_key_that_cannot_be_evaluated_is_an_incident() -> None:
+    run = Run(WAIT_FOR_PAYMENT)
+    run.send(StartInstance({}))
+    (incident,) = run.state.incidents.values()
+    assert incident.node == "payment"
+    assert "correlation key of 'payment' (order.id)" in incident.error
+
+
+def review(boundary: str) -> ProcessGraph:
+    return message_graph(
+        '<startEvent id="s"/><userTask id="review"/><endEvent id="done"/>'
+        + boundary
+        + '<receiveTask id="confirm" messageRef="paid"/><endEvent id="handled"/>'
+        + flow("f0", "s", "review")
+        + flow("f1", "review", "done")
+        + flow("f2", "cancelled", "confirm")
+        + flow("f3", "confirm", "handled")
+    )
+
+
+def test_an_interrupting_message_boundary_withdraws_the_task_and_a_receive_task_waits_next() -> None:
+    run = Run(
+        review(
+            '<boundaryEvent id="cancelled" attachedToRef="review">'
+            '<messageEventDefinition messageRef="cancel"/></boundaryEvent>'
+        )
+    )
+    run.send(StartInstance({}))
+    task = next(iter(run.state.tokens))
+    outcome = run.send(CorrelateMessage(1, {"reason": "customer"}))
+    assert CancelWork(task, "review") in outcome.effects
+    assert SubscribeMessage(2, "confirm", "OrderPaid", None) in outcome.effects
+    run.send(CorrelateMessage(2))
+    assert run.completed_nodes == ["s", "cancelled", "confirm", "handled"]
+    assert run.state.status is InstanceStatus.COMPLETED
+    assert replay(run.events).to_json() == run.state.to_json()
+
+
+def test_a_non_interrupting_message_boundary_takes_every_message_while_the_task_runs() -> None:
+    run = Run(
+        review(
+            '<boundaryEvent id="cancelled" attachedToRef="review" cancelActivity="false">'
+            '<messageEventDefinition messageRef="cancel"/></boundaryEvent>'
+        )
+    )
+    run.send(StartInstance({}))
+    task = next(iter(run.state.tokens))
+    run.send(CorrelateMessage(1))
+    run.send(CorrelateMessage(1))
+    assert run.completed_nodes.count("cancelled") == 2
+    finished = run.send(CompleteTask(task))
+    assert CancelSubscription(1) in finished.effects
+    assert run.state.subscriptions.keys() == {2, 3}  # the two receive tasks still wait
