@@ -37,9 +37,17 @@ class NodeKind(StrEnum):
     BOUNDARY_EVENT = "boundaryEvent"
     INTERMEDIATE_CATCH_EVENT = "intermediateCatchEvent"
     RECEIVE_TASK = "receiveTask"
+    EVENT_BASED_GATEWAY = "eventBasedGateway"
 
 
-GATEWAYS = frozenset({NodeKind.EXCLUSIVE_GATEWAY, NodeKind.PARALLEL_GATEWAY, NodeKind.INCLUSIVE_GATEWAY})
+GATEWAYS = frozenset(
+    {
+        NodeKind.EXCLUSIVE_GATEWAY,
+        NodeKind.PARALLEL_GATEWAY,
+        NodeKind.INCLUSIVE_GATEWAY,
+        NodeKind.EVENT_BASED_GATEWAY,
+    }
+)
 #: Nodes where a token stops until something outside the kernel reports back.
 WAIT_STATES = frozenset({NodeKind.SERVICE_TASK, NodeKind.USER_TASK})
 

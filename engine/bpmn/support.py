@@ -35,6 +35,7 @@ SUPPORTED_NODES = MappingProxyType(
             NodeKind.BOUNDARY_EVENT,
             NodeKind.INTERMEDIATE_CATCH_EVENT,
             NodeKind.RECEIVE_TASK,
+            NodeKind.EVENT_BASED_GATEWAY,
         )
     }
 )
@@ -57,7 +58,6 @@ REFUSED_NODES = MappingProxyType(
         "sendTask": "send tasks are not supported yet",
         "businessRuleTask": "business rule tasks are not supported yet",
         "callActivity": "call activities are not supported yet",
-        "eventBasedGateway": "event-based gateways are not supported yet",
         "complexGateway": "complex gateways are not supported",
         "transaction": "transaction subprocesses are not supported yet",
         "adHocSubProcess": "ad-hoc subprocesses are not supported",

@@ -129,6 +129,8 @@ def _check_node_flows(
         draft.report(node.element, f"an end event cannot have outgoing sequence flows ({_ids(outgoing)})")
     if node.kind is NodeKind.BOUNDARY_EVENT:
         _check_boundary_event(draft, node, outgoing, incoming)
+    if node.kind is NodeKind.EVENT_BASED_GATEWAY:
+        _check_event_based_gateway(draft, node, outgoing)
     if node.default_flow is not None:
         _check_default_flow(draft, node, node.default_flow)
     if node.kind in _CHOOSING_GATEWAYS and len(outgoing) > 1:
@@ -166,6 +168,32 @@ def _check_boundary_event(
         draft.report(node.element, f"a boundary event cannot have incoming sequence flows ({_ids(incoming)})")
     if not outgoing:
         draft.report(node.element, "a boundary event needs an outgoing sequence flow to continue on")
+
+
+def _check_event_based_gateway(draft: DraftProcess, node: DraftNode, outgoing: list[DraftFlow]) -> None:
+    """Each way out must be an event that waits (timer or message catch, receive task)."""
+    if len(outgoing) < 2:
+        draft.report(
+            node.element, "an event-based gateway needs at least two outgoing flows to choose between"
+        )
+    for flow in outgoing:
+        target = draft.nodes[flow.target or ""]
+        if flow.has_condition:
+            draft.report(flow.element, "a flow leaving an event-based gateway cannot have a condition")
+        waits = target.kind is NodeKind.RECEIVE_TASK or (
+            target.kind is NodeKind.INTERMEDIATE_CATCH_EVENT and target.trigger in ("timer", "message")
+        )
+        if target.kind is not None and not waits:
+            draft.report(
+                flow.element,
+                f"an event-based gateway must lead to timer or message catch events or receive tasks, "
+                f"not to {target.local} '{target.id}'",
+            )
+        elif target.kind is not None and len([f for f in draft.flows.values() if f.target == target.id]) > 1:
+            draft.report(
+                target.element,
+                f"an event after event-based gateway '{node.id}' cannot have other incoming flows",
+            )
 
 
 def _check_default_flow(draft: DraftProcess, node: DraftNode, default: str) -> None:

@@ -147,11 +147,18 @@ class Execution:
 
     # -- moving tokens ---------------------------------------------------------------------
 
-    def arrive(self, node_id: str, scope: int, *, previous: int | None, flow: str | None) -> int:
-        """A new token arrives at `node_id`; its behaviour runs when the agenda reaches it."""
+    def arrive(
+        self, node_id: str, scope: int, *, previous: int | None, flow: str | None, run: bool = True
+    ) -> int:
+        """A new token arrives at `node_id`; its behaviour runs when the agenda reaches it.
+
+        With `run=False` the caller moves the token on itself (the event it stands for has
+        already happened: see the event-based gateway).
+        """
         token_id = self.state.next_token
         self.emit(EventType.TOKEN_ARRIVED, node_id, token_id, scope=scope, previous=previous, flow=flow)
-        self.agenda.append(token_id)
+        if run:
+            self.agenda.append(token_id)
         return token_id
 
     def leave(self, token: Token) -> None:

@@ -75,7 +75,6 @@ CASES = [
     (wired('<sendTask id="x"/>\n', "x"), "x", "sendTask", "send tasks are not supported yet"),
     (wired('<businessRuleTask id="x"/>\n', "x"), "x", "businessRuleTask", "business rule tasks"),
     (wired('<callActivity id="x" calledElement="other"/>\n', "x"), "x", "callActivity", "call activities"),
-    (wired('<eventBasedGateway id="x"/>\n', "x"), "x", "eventBasedGateway", "event-based gateways"),
     (wired('<complexGateway id="x"/>\n', "x"), "x", "complexGateway", "complex gateways"),
     (wired('<transaction id="x"/>\n', "x"), "x", "transaction", "transaction subprocesses"),
     (wired('<adHocSubProcess id="x"/>\n', "x"), "x", "adHocSubProcess", "ad-hoc subprocesses"),

@@ -31,6 +31,7 @@ BEHAVIOURS: dict[NodeKind, Behaviour] = {
     NodeKind.BOUNDARY_EVENT: events.pass_event,
     NodeKind.INTERMEDIATE_CATCH_EVENT: subscriptions.catch_event,
     NodeKind.RECEIVE_TASK: subscriptions.catch_event,
+    NodeKind.EVENT_BASED_GATEWAY: subscriptions.event_based_gateway,
 }
 
 

@@ -32,6 +32,17 @@ def catch_event(execution: Execution, token: Token, node: Node) -> None:
     open_subscription(execution, token, node)
 
 
+def event_based_gateway(execution: Execution, token: Token, node: Node) -> None:
+    """Wait for whichever of the events after the gateway happens first (BPMN 2.0 10.6.6)."""
+    execution.emit(EventType.TASK_WAITING, node.id, token.id, kind="event")
+    # After a retried incident (a correlation key failed) the events already armed stay armed.
+    opened = {s.node for s in execution.state.subscriptions.values() if s.token == token.id}
+    for flow_id in node.outgoing:
+        target = execution.graph.flow(flow_id).target
+        if target not in opened:
+            open_subscription(execution, token, execution.graph.node(target))
+
+
 def open_boundary_subscriptions(execution: Execution, token: Token, activity: Node) -> None:
     """Arm the activity's timer and message boundary events as its token enters it (once)."""
     if any(s.token == token.id for s in execution.state.subscriptions.values()):
@@ -105,6 +116,16 @@ def trigger(
     token = execution.state.tokens[subscription.token]
     if variables:
         execution.emit(EventType.VARIABLES_UPDATED, event.id, token.id, values=dict(variables))
+    if token.node != event.id and event.kind is not NodeKind.BOUNDARY_EVENT:
+        # An event after an event-based gateway won: the gateway completes, which closes the
+        # subscriptions of the other events, and the token passes the event that happened.
+        flow = next(
+            f for f in execution.graph.node(token.node).outgoing if execution.graph.flow(f).target == event.id
+        )
+        execution.emit(EventType.NODE_COMPLETED, token.node, token.id)
+        passed = execution.arrive(event.id, token.scope, previous=token.id, flow=flow, run=False)
+        execution.leave(execution.state.tokens[passed])
+        return
     if event.kind is not NodeKind.BOUNDARY_EVENT:
         close_subscription(execution, subscription_id)
         execution.leave(token)
