@@ -81,6 +81,8 @@ class DraftProcess:
     error_codes: dict[str, str] = field(default_factory=dict)
     #: name of each <message> of the file, by id (messageRef points here).
     message_names: dict[str, str] = field(default_factory=dict)
+    #: name of each <signal> of the file, by id (signalRef points here).
+    signal_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -113,7 +113,7 @@ class Node:
     script: str | None = None
     service: ServiceTaskDefinition | None = None
     user_task: UserTaskDefinition | None = None
-    #: What an event throws or catches: "error", "timer" or "message" (None for none events).
+    #: What an event throws or catches: "error", "timer", "message" or "signal" (None: none).
     trigger: str | None = None
     #: The errorCode thrown (error end event) or caught (boundary; None catches every error).
     error_code: str | None = None
@@ -125,7 +125,8 @@ class Node:
     timer: tuple[str, str] | None = None
     #: Boundary events: whether firing interrupts the activity (cancelActivity).
     cancel_activity: bool = True
-    #: Message catch events, message boundary events and receive tasks: the message's name.
+    #: Message catch/boundary events and receive tasks: the message's name; signal events:
+    #: the signal's name.
     message_name: str | None = None
     #: Their correlation key expression (without ${...}); None matches any key.
     correlation_key: str | None = None

@@ -49,7 +49,12 @@ def parse_bpmn(
     """
     definitions = _definitions(xml, max_bytes)
     process = _select_process(definitions, process_id)
-    draft = read_process(process, _error_codes(definitions), _message_names(definitions))
+    draft = read_process(
+        process,
+        _error_codes(definitions),
+        _root_names(definitions, "message"),
+        _root_names(definitions, "signal"),
+    )
     validate(draft)
     if draft.problems:
         raise BpmnError(sorted(draft.problems, key=lambda problem: problem.line or 0))
@@ -81,12 +86,12 @@ def _error_codes(definitions: XmlElement) -> dict[str, str]:
     }
 
 
-def _message_names(definitions: XmlElement) -> dict[str, str]:
-    """name of every <message id=... name=...> of the file (the id when it has none)."""
+def _root_names(definitions: XmlElement, local: str) -> dict[str, str]:
+    """name of every <message> (or <signal>) of the file, by id (the id when it has no name)."""
     return {
-        message.get("id") or "": (message.get("name") or message.get("id") or "").strip()
-        for message in definitions.children_in(BPMN_MODEL_NS)
-        if message.local == "message" and message.get("id")
+        element.get("id") or "": (element.get("name") or element.get("id") or "").strip()
+        for element in definitions.children_in(BPMN_MODEL_NS)
+        if element.local == local and element.get("id")
     }
 
 

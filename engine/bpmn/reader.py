@@ -29,6 +29,7 @@ from engine.bpmn.support import (
     MESSAGE_EVENT_DEFINITION,
     REFUSED_ACTIVITY_CHILDREN,
     REFUSED_NODES,
+    SIGNAL_EVENT_DEFINITION,
     SUPPORTED_NODES,
     TERMINATE_EVENT_DEFINITION,
     TIMER_EVENT_DEFINITION,
@@ -51,14 +52,25 @@ _NEED_DEFINITION = {"boundaryEvent", "intermediateCatchEvent"}
 #: The event definitions each event element may carry (none at all is always fine, except on
 #: a boundary event, which must say what it catches).
 _ALLOWED_DEFINITIONS = {
-    "endEvent": ([TERMINATE_EVENT_DEFINITION], [ERROR_EVENT_DEFINITION]),
-    "boundaryEvent": ([ERROR_EVENT_DEFINITION], [TIMER_EVENT_DEFINITION], [MESSAGE_EVENT_DEFINITION]),
-    "intermediateCatchEvent": ([TIMER_EVENT_DEFINITION], [MESSAGE_EVENT_DEFINITION]),
+    "endEvent": ([TERMINATE_EVENT_DEFINITION], [ERROR_EVENT_DEFINITION], [SIGNAL_EVENT_DEFINITION]),
+    "boundaryEvent": (
+        [ERROR_EVENT_DEFINITION],
+        [TIMER_EVENT_DEFINITION],
+        [MESSAGE_EVENT_DEFINITION],
+        [SIGNAL_EVENT_DEFINITION],
+    ),
+    "intermediateCatchEvent": (
+        [TIMER_EVENT_DEFINITION],
+        [MESSAGE_EVENT_DEFINITION],
+        [SIGNAL_EVENT_DEFINITION],
+    ),
+    "intermediateThrowEvent": ([SIGNAL_EVENT_DEFINITION],),
 }
 _SUPPORTED_TEXT = {
-    "endEvent": "none, terminate and error end events are",
-    "boundaryEvent": "only error, timer and message boundary events are",
-    "intermediateCatchEvent": "only timer and message intermediate catch events are",
+    "endEvent": "none, terminate, error and signal end events are",
+    "boundaryEvent": "only error, timer, message and signal boundary events are",
+    "intermediateCatchEvent": "only timer, message and signal intermediate catch events are",
+    "intermediateThrowEvent": "only none and signal intermediate throw events are",
 }
 _TIMER_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 
@@ -67,14 +79,19 @@ def read_process(
     process: XmlElement,
     error_codes: dict[str, str] | None = None,
     message_names: dict[str, str] | None = None,
+    signal_names: dict[str, str] | None = None,
 ) -> DraftProcess:
     """Collect the process's flow elements, reporting elements the engine cannot run.
 
     `error_codes` maps the ids of the file's <error> elements to their errorCode, and
-    `message_names` the ids of its <message> elements to their name.
+    `message_names` and `signal_names` the ids of its <message> and <signal> elements to
+    their names.
     """
     draft = DraftProcess(
-        process, error_codes=dict(error_codes or {}), message_names=dict(message_names or {})
+        process,
+        error_codes=dict(error_codes or {}),
+        message_names=dict(message_names or {}),
+        signal_names=dict(signal_names or {}),
     )
     draft.scopes[None] = DraftScope(None, process, runnable=True)
     _check_unique_ids(process, draft)
@@ -212,13 +229,19 @@ def _read_extensions(node: DraftNode, draft: DraftProcess) -> None:
 def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
     element = node.element
     node.default_flow = element.get("default") or None
-    if node.kind in (NodeKind.END_EVENT, NodeKind.BOUNDARY_EVENT, NodeKind.INTERMEDIATE_CATCH_EVENT):
+    if node.kind in (
+        NodeKind.END_EVENT,
+        NodeKind.BOUNDARY_EVENT,
+        NodeKind.INTERMEDIATE_CATCH_EVENT,
+        NodeKind.INTERMEDIATE_THROW_EVENT,
+    ):
         definitions = [c for c in element.children_in(BPMN_MODEL_NS) if c.local.endswith("EventDefinition")]
         node.terminate = any(d.local == TERMINATE_EVENT_DEFINITION for d in definitions)
         node.cancel_activity = (element.get("cancelActivity") or "true").strip().lower() != "false"
         errors = [d for d in definitions if d.local == ERROR_EVENT_DEFINITION]
         timers = [d for d in definitions if d.local == TIMER_EVENT_DEFINITION]
         messages = [d for d in definitions if d.local == MESSAGE_EVENT_DEFINITION]
+        signals = [d for d in definitions if d.local == SIGNAL_EVENT_DEFINITION]
         if errors:
             node.trigger = "error"
             node.error_code = _error_code(element, errors[0], draft)
@@ -227,6 +250,8 @@ def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
             node.timer = _timer(element, timers[0], draft)
         elif messages:
             _read_message(node, messages[0].get("messageRef"), messages[0].line, draft)
+        elif signals:
+            _read_signal(node, signals[0], draft)
     elif node.kind is NodeKind.RECEIVE_TASK:
         _read_message(node, element.get("messageRef"), element.line, draft)
     elif node.kind is NodeKind.SCRIPT_TASK:
@@ -253,6 +278,17 @@ def _timer(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> 
         draft.report(element, f"{specs[0].local} '{text}' is not valid: {error.message}", line=specs[0].line)
         return None
     return kind, text
+
+
+def _read_signal(node: DraftNode, definition: XmlElement, draft: DraftProcess) -> None:
+    node.trigger = "signal"
+    ref = (definition.get("signalRef") or "").strip()
+    if ref not in draft.signal_names:
+        known = ", ".join(sorted(draft.signal_names)) or "none"
+        what = f"signalRef '{ref}' names no <signal> element of this file" if ref else "no signalRef"
+        draft.report(node.element, f"{what} (signals: {known})", line=definition.line)
+        return
+    node.message_name = draft.signal_names[ref]
 
 
 def _read_message(node: DraftNode, ref: str | None, line: int, draft: DraftProcess) -> None:

@@ -10,11 +10,13 @@ from engine.runtime.commands import (
     CorrelateMessage,
     FailTask,
     FireTimer,
+    ReceiveSignal,
     RetryIncident,
     StartInstance,
     ThrowError,
 )
 from engine.runtime.effects import (
+    BroadcastSignal,
     CancelSubscription,
     CancelWork,
     Effect,
@@ -23,12 +25,14 @@ from engine.runtime.effects import (
     ScheduleJob,
     ScheduleTimer,
     SubscribeMessage,
+    SubscribeSignal,
 )
 from engine.runtime.events import Event, EventType
 from engine.runtime.kernel import CommandRejected, Outcome, handle
 from engine.runtime.state import InstanceState, InstanceStatus, Token, TokenStatus, apply, replay
 
 __all__ = [
+    "BroadcastSignal",
     "CancelInstance",
     "CancelSubscription",
     "CancelWork",
@@ -46,11 +50,13 @@ __all__ = [
     "OpenUserTask",
     "Outcome",
     "RaiseIncident",
+    "ReceiveSignal",
     "RetryIncident",
     "ScheduleJob",
     "ScheduleTimer",
     "StartInstance",
     "SubscribeMessage",
+    "SubscribeSignal",
     "ThrowError",
     "Token",
     "TokenStatus",

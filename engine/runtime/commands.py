@@ -68,6 +68,14 @@ class CorrelateMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiveSignal:
+    """A broadcast signal reached this subscription."""
+
+    subscription: int
+    variables: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
 class CancelInstance:
     reason: str = ""
 
@@ -80,5 +88,6 @@ Command = (
     | RetryIncident
     | FireTimer
     | CorrelateMessage
+    | ReceiveSignal
     | CancelInstance
 )

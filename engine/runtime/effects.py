@@ -60,6 +60,28 @@ class SubscribeMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class SubscribeSignal:
+    """Index this subscription so a broadcast of signal `name` reaches it."""
+
+    subscription: int
+    node: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastSignal:
+    """A signal throw or end event fired: every token waiting for `name` is to receive it.
+
+    The store records it in the same transaction (an outbox) and delivers it after commit,
+    each receiver in its own transaction, so nothing thrown is lost and none of it is
+    delivered twice.
+    """
+
+    name: str
+    node: str
+
+
+@dataclass(frozen=True, slots=True)
 class CancelSubscription:
     """The subscription closed (its token moved on): disarm its timer or message index."""
 
@@ -73,5 +95,7 @@ Effect = (
     | RaiseIncident
     | ScheduleTimer
     | SubscribeMessage
+    | SubscribeSignal
+    | BroadcastSignal
     | CancelSubscription
 )

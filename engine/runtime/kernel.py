@@ -20,6 +20,7 @@ from engine.runtime.commands import (
     CorrelateMessage,
     FailTask,
     FireTimer,
+    ReceiveSignal,
     RetryIncident,
     StartInstance,
     ThrowError,
@@ -75,6 +76,10 @@ def handle(graph: ProcessGraph, state: InstanceState, command: Command) -> Outco
             from engine.runtime.behaviours.subscriptions import trigger
 
             trigger(execution, subscription_id, "message", variables)
+        case ReceiveSignal(subscription=subscription_id, variables=variables):
+            from engine.runtime.behaviours.subscriptions import trigger
+
+            trigger(execution, subscription_id, "signal", variables)
         case CancelInstance(reason=reason):
             execution.require_running()
             execution.terminate_scope(ROOT_SCOPE, reason="cancelled")

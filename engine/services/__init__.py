@@ -17,6 +17,7 @@ from engine.services.errors import (
 from engine.services.instances import cancel_instance, retry_incident, start_instance
 from engine.services.jobs import complete_job, fail_job, run_pending_jobs, throw_job_error
 from engine.services.messages import Correlation, NoSubscription, correlate_message
+from engine.services.signals import broadcast_signal
 from engine.services.tasks import complete_user_task
 from engine.services.timers import fire_due_timers, fire_timer
 
@@ -29,6 +30,7 @@ __all__ = [
     "NoSubscription",
     "NotFound",
     "ServiceError",
+    "broadcast_signal",
     "cancel_instance",
     "complete_job",
     "complete_user_task",

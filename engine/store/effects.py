@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.bpmn.graph import FormField, Node, ProcessGraph, UserTaskDefinition
 from engine.runtime import (
+    BroadcastSignal,
     CancelSubscription,
     CancelWork,
     Effect,
@@ -22,6 +23,7 @@ from engine.runtime import (
     ScheduleJob,
     ScheduleTimer,
     SubscribeMessage,
+    SubscribeSignal,
 )
 from engine.store.models import (
     OPEN_JOB_STATUSES,
@@ -30,6 +32,7 @@ from engine.store.models import (
     JobStatus,
     MessageSubscription,
     ProcessInstance,
+    SignalSubscription,
     Timer,
     TimerStatus,
     UserTask,
@@ -47,6 +50,7 @@ def apply_effects(
     incidents: list[Incident] = []
     timers: list[Timer] = []
     subscriptions: list[MessageSubscription] = []
+    signal_subscriptions: list[SignalSubscription] = []
     for effect in effects:
         match effect:
             case ScheduleTimer(subscription=subscription, node=node_id):
@@ -62,10 +66,26 @@ def apply_effects(
                         created_at=now,
                     )
                 )
+            case SubscribeSignal(subscription=subscription, node=node_id, name=name):
+                signal_subscriptions.append(
+                    SignalSubscription(
+                        instance=instance,
+                        subscription_id=subscription,
+                        node_id=node_id,
+                        name=name,
+                        created_at=now,
+                    )
+                )
+            case BroadcastSignal(name=name):
+                from engine.store.signals import throw_signal
+
+                throw_signal(name, instance)
             case CancelSubscription(subscription=subscription):
                 _cancel_timer(instance, subscription, timers)
                 subscriptions = [s for s in subscriptions if s.subscription_id != subscription]
+                signal_subscriptions = [s for s in signal_subscriptions if s.subscription_id != subscription]
                 MessageSubscription.objects.filter(instance=instance, subscription_id=subscription).delete()
+                SignalSubscription.objects.filter(instance=instance, subscription_id=subscription).delete()
             case ScheduleJob(token=token, node=node_id):
                 jobs.append(_job(instance, token, graph.node(node_id), now))
             case OpenUserTask(token=token, node=node_id):
@@ -79,6 +99,7 @@ def apply_effects(
     Incident.objects.bulk_create(incidents)
     Timer.objects.bulk_create(timers)
     MessageSubscription.objects.bulk_create(subscriptions)
+    SignalSubscription.objects.bulk_create(signal_subscriptions)
 
 
 def resolve_incidents(instance: ProcessInstance, incident_ids: list[int], now: datetime) -> None:

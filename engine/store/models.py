@@ -416,3 +416,66 @@ class Message(models.Model):
     def __str__(self) -> str:
         state = "consumed" if self.consumed_at else f"buffered until {self.expires_at}"
         return f"message {self.name} ({self.correlation_key or 'no key'}), {state}"
+
+
+class SignalSubscription(models.Model):
+    """A token waiting for a signal; every broadcast of that name reaches it."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="signal_subscriptions"
+    )
+    subscription_id = models.PositiveIntegerField(help_text="The kernel's subscription id in the instance.")
+    node_id = models.CharField(max_length=ID_LENGTH)
+    name = models.CharField(max_length=ID_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("instance", "subscription_id"), name="signal_subscription_unique"
+            ),
+        )
+        indexes = (models.Index(fields=("name", "created_at"), name="signal_subscription_lookup"),)
+
+    def __str__(self) -> str:
+        return f"waiting for signal {self.name} at {self.node_id}"
+
+
+class Signal(models.Model):
+    """A broadcast signal (the outbox): written with the command that threw it, delivered after.
+
+    It reaches the subscriptions that existed when it was thrown, each in its own transaction;
+    `delivered_at` is set once all were handed it. SignalDelivery rows make redelivery after a
+    crash skip the receivers that already have it.
+    """
+
+    name = models.CharField(max_length=ID_LENGTH)
+    variables = models.JSONField(default=dict, blank=True)
+    thrown_by = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals_thrown"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = (models.Index(fields=("delivered_at", "created_at"), name="signal_outbox"),)
+
+    def __str__(self) -> str:
+        return f"signal {self.name} ({'delivered' if self.delivered_at else 'pending'})"
+
+
+class SignalDelivery(models.Model):
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="deliveries")
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="signals_received")
+    subscription_id = models.PositiveIntegerField()
+    delivered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("signal", "instance", "subscription_id"), name="signal_delivered_once"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"signal {self.signal_id} delivered to instance {self.instance_id}"

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from engine.services.timers import fire_due_timers
 from engine.store.models import Job
+from engine.store.signals import deliver_pending_signals
 from engine.worker.claim import Clock, claim_next, new_owner
 from engine.worker.dispatch import dispatch_due
 from engine.worker.execute import execute_job
@@ -138,6 +139,8 @@ class Worker:
         recover_expired_locks(now)
         # Timers fire by the store's clock: never before they are due, once (engine.services.timers).
         fire_due_timers()
+        # Signals thrown just before a crash are still in the outbox.
+        deliver_pending_signals()
         if self.queue == "django-q":
             dispatch_due(now)
 

@@ -66,3 +66,24 @@ def test_it_refuses_a_receive_task_without_a_message_and_a_malformed_key() -> No
     )
     problem_about(xml, "r", containing="no messageRef")
     problem_about(xml, "r", containing="bpm:correlationKey is not a valid expression")
+
+
+def test_it_reads_signal_events_and_refuses_an_unknown_signal() -> None:
+    xml = definitions(
+        '<signal id="go" name="Go"/>\n'
+        + process(
+            '<startEvent id="s"/>\n<intermediateCatchEvent id="c">\n<signalEventDefinition signalRef="go"/>\n'
+            '</intermediateCatchEvent>\n'
+            '<endEvent id="e">\n<signalEventDefinition signalRef="go"/>\n</endEvent>\n'
+            + chain("s", "c", "e")
+        )
+    )
+    graph = parse_bpmn(xml)
+    assert [(graph.node(n).trigger, graph.node(n).message_name) for n in ("c", "e")] == [
+        ("signal", "Go"),
+        ("signal", "Go"),
+    ]
+    broken = xml.replace('signalRef="go"/>\n</endEvent>', 'signalRef="gone"/>\n</endEvent>')
+    problem_about(
+        broken, "e", containing="signalRef 'gone' names no <signal> element of this file (signals: go)"
+    )

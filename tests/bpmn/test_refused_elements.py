@@ -18,18 +18,18 @@ CASES = [
     # (body, id, BPMN type, words the message must contain)
     (
         START + '<task id="t"/>\n<boundaryEvent id="x" attachedToRef="t">\n'
-        "<signalEventDefinition/>\n</boundaryEvent>\n" + chain("s", "t"),
+        "<escalationEventDefinition/>\n</boundaryEvent>\n" + chain("s", "t"),
         "x",
         "boundaryEvent",
-        "signal boundary events (signalEventDefinition) are not supported yet; "
-        "only error, timer and message boundary events are",
+        "escalation boundary events (escalationEventDefinition) are not supported yet; "
+        "only error, timer, message and signal boundary events are",
     ),
     (
-        wired('<intermediateCatchEvent id="x">\n<signalEventDefinition/>\n</intermediateCatchEvent>\n', "x"),
+        wired('<intermediateCatchEvent id="x">\n<linkEventDefinition/>\n</intermediateCatchEvent>\n', "x"),
         "x",
         "intermediateCatchEvent",
-        "signal intermediate catch events (signalEventDefinition) are not supported yet; "
-        "only timer and message intermediate catch events are",
+        "link intermediate catch events (linkEventDefinition) are not supported yet; "
+        "only timer, message and signal intermediate catch events are",
     ),
     (
         '<startEvent id="x">\n<messageEventDefinition/>\n</startEvent>\n',
@@ -48,7 +48,7 @@ CASES = [
         "x",
         "endEvent",
         "message end events (messageEventDefinition) are not supported yet; "
-        "none, terminate and error end events are",
+        "none, terminate, error and signal end events are",
     ),
     (
         START
@@ -67,10 +67,11 @@ CASES = [
         "eventDefinitionRef",
     ),
     (
-        wired('<intermediateThrowEvent id="x">\n<signalEventDefinition/>\n</intermediateThrowEvent>\n', "x"),
+        wired('<intermediateThrowEvent id="x">\n<messageEventDefinition/>\n</intermediateThrowEvent>\n', "x"),
         "x",
         "intermediateThrowEvent",
-        "signal intermediate throw events",
+        "message intermediate throw events (messageEventDefinition) are not supported yet; "
+        "only none and signal intermediate throw events are",
     ),
     (wired('<sendTask id="x"/>\n', "x"), "x", "sendTask", "send tasks are not supported yet"),
     (wired('<businessRuleTask id="x"/>\n', "x"), "x", "businessRuleTask", "business rule tasks"),

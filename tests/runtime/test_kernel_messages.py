@@ -1,4 +1,4 @@
-"""Message catch events, receive tasks and message boundary events in the kernel."""
+"""Messages and signals in the kernel: catch events, receive tasks, boundary and throw events."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import pytest
 from engine.bpmn import parse_bpmn
 from engine.bpmn.graph import ProcessGraph
 from engine.runtime import (
+    BroadcastSignal,
     CancelSubscription,
     CancelWork,
     CommandRejected,
     CompleteTask,
     CorrelateMessage,
     InstanceStatus,
+    ReceiveSignal,
     StartInstance,
     SubscribeMessage,
+    SubscribeSignal,
     replay,
 )
 from tests.runtime.driver import Run
@@ -105,3 +108,48 @@ def test_a_non_interrupting_message_boundary_takes_every_message_while_the_task_
     finished = run.send(CompleteTask(task))
     assert CancelSubscription(1) in finished.effects
     assert run.state.subscriptions.keys() == {2, 3}  # the two receive tasks still wait
+
+
+SIGNALS = '<signal id="go" name="Go"/>'
+
+
+def signal_graph(body: str) -> ProcessGraph:
+    return parse_bpmn(
+        HEADER.replace("<process ", SIGNALS + "<process ", 1) + body + "</process>\n</definitions>\n"
+    )
+
+
+def test_a_signal_catch_waits_and_a_throw_event_asks_for_a_broadcast() -> None:
+    model = signal_graph(
+        '<startEvent id="s"/><intermediateCatchEvent id="wait"><signalEventDefinition signalRef="go"/>'
+        '</intermediateCatchEvent><intermediateThrowEvent id="tell"><signalEventDefinition signalRef="go"/>'
+        '</intermediateThrowEvent><endEvent id="e"/>'
+        + flow("f0", "s", "wait")
+        + flow("f1", "wait", "tell")
+        + flow("f2", "tell", "e")
+    )
+    run = Run(model)
+    assert run.send(StartInstance({})).effects == [SubscribeSignal(1, "wait", "Go")]
+    received = run.send(ReceiveSignal(1, {"from": "ops"}))
+    assert received.effects == [CancelSubscription(1), BroadcastSignal("Go", "tell")]
+    assert run.state.variables == {"from": "ops"}
+    assert run.completed_nodes == ["s", "wait", "tell", "e"]
+    with pytest.raises(CommandRejected):
+        run.send(ReceiveSignal(1))
+
+
+def test_a_signal_boundary_does_not_broadcast_when_its_token_passes() -> None:
+    model = signal_graph(
+        '<startEvent id="s"/><userTask id="work"/><endEvent id="e"/>'
+        '<boundaryEvent id="stop" attachedToRef="work">'
+        '<signalEventDefinition signalRef="go"/></boundaryEvent>'
+        '<endEvent id="stopped"/>'
+        + flow("f0", "s", "work")
+        + flow("f1", "work", "e")
+        + flow("f2", "stop", "stopped")
+    )
+    run = Run(model)
+    run.send(StartInstance({}))
+    outcome = run.send(ReceiveSignal(1))
+    assert not any(isinstance(effect, BroadcastSignal) for effect in outcome.effects)
+    assert run.completed_nodes == ["s", "stop", "stopped"]

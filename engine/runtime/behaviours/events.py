@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.bpmn.graph import Node
+from engine.bpmn.graph import Node, NodeKind
+from engine.runtime.effects import BroadcastSignal
 from engine.runtime.events import EventType
 from engine.runtime.state import ROOT_SCOPE, Token
 
@@ -13,7 +14,12 @@ if TYPE_CHECKING:
 
 
 def pass_event(execution: Execution, token: Token, node: Node) -> None:
-    """None start and intermediate throw events: the token moves straight on."""
+    """None start and intermediate throw events: the token moves straight on.
+
+    A signal throw event broadcasts its signal as it passes (delivered after commit).
+    """
+    if node.kind is NodeKind.INTERMEDIATE_THROW_EVENT and node.trigger == "signal":
+        execution.effect(BroadcastSignal(node.message_name or "", node.id))
     execution.leave(token)
 
 
@@ -23,6 +29,8 @@ def end_event(execution: Execution, token: Token, node: Node) -> None:
 
         error_end_event(execution, token, node)
         return
+    if node.trigger == "signal":
+        execution.effect(BroadcastSignal(node.message_name or "", node.id))
     if not node.terminate:
         execution.pass_through(token, node, [])
         return

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.bpmn.graph import Node, NodeKind
 from engine.expressions import ExpressionError, compile_expression
-from engine.runtime.effects import CancelSubscription, ScheduleTimer, SubscribeMessage
+from engine.runtime.effects import CancelSubscription, ScheduleTimer, SubscribeMessage, SubscribeSignal
 from engine.runtime.events import EventType
 from engine.runtime.state import Token
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from engine.runtime.kernel import Execution
 
 #: Boundary and catch event triggers that wait on a subscription.
-WAITING_TRIGGERS = frozenset({"timer", "message"})
+WAITING_TRIGGERS = frozenset({"timer", "message", "signal"})
 
 
 def catch_event(execution: Execution, token: Token, node: Node) -> None:
@@ -60,6 +60,18 @@ def open_subscription(execution: Execution, token: Token, event: Node) -> None:
             EventType.SUBSCRIPTION_OPENED, event.id, token.id, subscription=subscription, kind="timer"
         )
         execution.effect(ScheduleTimer(subscription, event.id))
+        return
+    if event.trigger == "signal":
+        name = event.message_name or ""
+        execution.emit(
+            EventType.SUBSCRIPTION_OPENED,
+            event.id,
+            token.id,
+            subscription=subscription,
+            kind="signal",
+            message=name,
+        )
+        execution.effect(SubscribeSignal(subscription, event.id, name))
         return
     try:
         key = correlation_key(event, execution.state.variables)
@@ -137,5 +149,5 @@ def trigger(
         pass  # a cycle stays armed for its next repetition
     elif kind == "timer":
         close_subscription(execution, subscription_id)  # a date or duration fires once
-    # A non-interrupting message boundary stays open: every matching message starts a path.
+    # A non-interrupting message or signal boundary stays open: each one starts a path.
     execution.arrive(event.id, token.scope, previous=token.id, flow=None)
