@@ -630,10 +630,17 @@ def _database(url: str | None, *, throwaway: bool) -> Iterator[None]:
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bpmportal.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import call_command
+    from django.db import DatabaseError
 
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    try:
+        django.setup()
+        call_command("migrate", verbosity=0, interactive=False)
+    except ImproperlyConfigured as error:  # e.g. a DATABASE_URL of an unknown kind
+        raise BadInput([f"configuration: {error}"]) from None
+    except DatabaseError as error:  # unreachable server, missing database, no permission
+        raise BadInput([f"database: {str(error).strip().splitlines()[0]}"]) from None
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from engine.expressions.values import (
     NUMBER_TYPES,
     check_size,
     checked_number,
+    deep_size,
     is_mapping,
     type_name,
 )
@@ -63,8 +64,12 @@ def multiply(left: Any, right: Any) -> Any:
 
 
 def _repeat(sequence: Any, times: int) -> Any:
-    check_size(len(sequence) * max(times, 0), "string" if isinstance(sequence, str) else "list")
-    return sequence * times if isinstance(sequence, str) else list(sequence) * times
+    if isinstance(sequence, str):
+        check_size(len(sequence) * max(times, 0), "string")
+        return sequence * times
+    # Counted deeply: repeating a list of lists repeats everything inside (when stored).
+    check_size(deep_size(sequence, "list") * max(times, 0), "list")
+    return list(sequence) * times
 
 
 def _numeric(verb: str, compute: BinaryOperation) -> BinaryOperation:

@@ -9,9 +9,10 @@ from functools import lru_cache
 from typing import Any
 
 from engine.expressions.errors import ExpressionError
-from engine.expressions.limits import MAX_DOCUMENT_LENGTH, MAX_SOURCE_LENGTH, check_text
+from engine.expressions.limits import MAX_DOCUMENT_LENGTH, MAX_RESULT_SIZE, MAX_SOURCE_LENGTH, check_text
 from engine.expressions.parser import Evaluator, Parser, run_guarded
 from engine.expressions.tokens import RESERVED_WORDS, Kind, syntax_error, tokenize
+from engine.expressions.values import deep_size
 
 _EXAMPLE = "e.g. total = price * quantity"
 
@@ -46,11 +47,14 @@ class CompiledScript:
         """
         assigned: dict[str, Any] = {}
         scope = ChainMap(assigned, variables)  # type: ignore[arg-type]
+        budget = MAX_RESULT_SIZE  # what the script may add to the instance's stored variables
         for assignment in self.assignments:
             try:
-                assigned[assignment.name] = run_guarded(assignment.run, scope)
+                value = run_guarded(assignment.run, scope)
+                budget -= deep_size(value, f"the value of '{assignment.name}'", budget)
             except ExpressionError as error:
                 raise _on_line(error, self.source, assignment.line) from None
+            assigned[assignment.name] = value
         return assigned
 
     def __repr__(self) -> str:

@@ -62,6 +62,29 @@ def check_size(size: int, what: str) -> None:
         raise ExpressionError(f"{what} would be too long ({size:,} > {MAX_RESULT_SIZE:,})")
 
 
+def deep_size(value: Any, what: str, limit: int = MAX_RESULT_SIZE) -> int:
+    """Characters plus elements of `value`, counting shared parts each time they occur.
+
+    That is what writing the value out as JSON costs: `[[[1] * 1000] * 1000] * 1000` is cheap
+    to build (the inner lists are shared) but a billion elements to store. Refused as soon as
+    the count passes `limit`, so measuring never costs more than the limit itself.
+    """
+    if not isinstance(value, str | dict | list | tuple):
+        return 1
+    total = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        total += len(item)
+        if not isinstance(item, str):
+            members = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            # Scalars inside are counted as elements above; strings and containers add their own.
+            pending.extend(member for member in members if isinstance(member, str | dict | list | tuple))
+        if total > limit:
+            raise ExpressionError(f"{what} would be too large (more than {limit:,} characters and elements)")
+    return total
+
+
 def is_empty(value: Any) -> bool:
     """JUEL `empty`: null, "", [] and {} are empty; anything else (0 and false too) is not."""
     if value is None:

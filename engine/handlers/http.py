@@ -246,8 +246,13 @@ def redacted(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+#: Headers that carry credentials: never sent on to another host a redirect names.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
 class _RestrictedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects only for GET and HEAD, and only to http or https."""
+    """Follows redirects only for GET and HEAD, only to the same scheme, and takes no
+    credentials along to another host."""
 
     def redirect_request(
         self,
@@ -258,9 +263,16 @@ class _RestrictedRedirects(urllib.request.HTTPRedirectHandler):
         headers: Message,
         newurl: str,
     ) -> urllib.request.Request | None:
-        if req.get_method() not in _REDIRECTABLE_METHODS or urlsplit(newurl).scheme.lower() not in SCHEMES:
-            return None  # the 3xx response itself becomes the result
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        old, new = urlsplit(req.full_url), urlsplit(newurl)
+        if req.get_method() not in _REDIRECTABLE_METHODS or new.scheme.lower() != old.scheme.lower():
+            return None  # the 3xx response itself becomes the result (no https -> http downgrade)
+        follow = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if follow is not None and (new.hostname, new.port) != (old.hostname, old.port):
+            for name in [n for n in follow.headers if n.lower() in _CREDENTIAL_HEADERS]:
+                del follow.headers[name]
+            for name in [n for n in follow.unredirected_hdrs if n.lower() in _CREDENTIAL_HEADERS]:
+                del follow.unredirected_hdrs[name]
+        return follow
 
 
 def _opener() -> urllib.request.OpenerDirector:

@@ -70,10 +70,15 @@ def allowlist() -> tuple[str, ...]:
 
 
 def is_allowed(path: FunctionPath, entries: Sequence[str]) -> bool:
-    """Exact dotted paths (either spelling) match themselves; `package.module.*` matches below it."""
+    """Exact dotted paths (either spelling) match themselves; `package.module.*` matches the
+    public names of that module and its submodules. (Loading then also requires the function
+    to be defined in its module, so an attribute path cannot walk into what a module imports.)"""
     for entry in entries:
         if entry.endswith(".*"):
-            if path.dotted.startswith(entry[:-1]):
+            prefix = entry[:-2]
+            inside = path.module == prefix or path.module.startswith(prefix + ".")
+            public = not any(part.startswith("_") for part in path.attribute.split("."))
+            if inside and public:
                 return True
             continue
         try:
@@ -105,7 +110,7 @@ class PythonHandler:
             result = function(context)
         except HandlerError:
             raise  # the function failed the job on purpose, with its own message
-        except Exception as error:  # whatever the function raises becomes the incident, with its traceback
+        except (Exception, SystemExit) as error:  # whatever it raises (even sys.exit) becomes the incident
             raise HandlerError(
                 f"{path} raised {type(error).__name__}: {error}", details=traceback.format_exc()
             ) from None
@@ -152,6 +157,12 @@ def _load(path: FunctionPath) -> Callable[[JobContext], Any]:
             ) from None
     if not callable(target):
         raise HandlerError(f"function '{path}' is not callable")
+    if getattr(target, "__module__", None) != path.module:
+        # Something the module merely imported (os.system, importlib.import_module...) is not
+        # one of the functions its authors offer to processes.
+        raise HandlerError(
+            f"function '{path}' is not defined in module '{path.module}' (it is imported there)"
+        )
     return target
 
 

@@ -31,6 +31,11 @@ from engine.runtime.state import ROOT_SCOPE, InstanceState, InstanceStatus, Toke
 
 _TOKEN_ENDS = frozenset({EventType.NODE_COMPLETED, EventType.TOKEN_TERMINATED})
 
+#: Node behaviours one command may run. A loop that never reaches a wait state (a gateway that
+#: always sends the token back through script tasks) would otherwise spin forever inside one
+#: database transaction; past this budget every token still moving stops with an incident.
+MAX_STEPS_PER_COMMAND = 10_000
+
 
 class CommandRejected(ValueError):
     """The command does not fit the instance's current state (e.g. the token is not waiting)."""
@@ -231,12 +236,22 @@ class Execution:
         from engine.runtime.behaviours import run_behaviour
         from engine.runtime.behaviours.gateways import fire_ready_inclusive_joins
 
+        steps = 0
         while True:
             while self.agenda:
                 token = self.state.tokens.get(self.agenda.popleft())
                 # A token terminated while it sat on the agenda (terminate end event) is gone.
-                if token is not None and token.status is TokenStatus.ACTIVE:
-                    run_behaviour(self, token)
+                if token is None or token.status is not TokenStatus.ACTIVE:
+                    continue
+                steps += 1
+                if steps > MAX_STEPS_PER_COMMAND:
+                    self.raise_incident(
+                        token,
+                        f"more than {MAX_STEPS_PER_COMMAND:,} steps without reaching a wait state: "
+                        "a loop that never waits? Retrying the incident runs another batch",
+                    )
+                    continue
+                run_behaviour(self, token)
             # Inclusive joins can only be decided once nothing else moves: a token still on
             # its way could reach them.
             if self.state.status is not InstanceStatus.RUNNING or not fire_ready_inclusive_joins(self):

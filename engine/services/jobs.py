@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any
 
 from django.db.models import F
-from django.utils import timezone
 
 from engine.handlers.base import FieldValue, HandlerError, JobContext, ThrowBpmnError
 from engine.handlers.registry import get_handler, unavailable_reason
@@ -27,6 +26,7 @@ from engine.runtime import CommandRejected, CompleteTask, FailTask, ThrowError
 from engine.runtime.commands import Command
 from engine.services.errors import InvalidState, InvalidVariables, NotFound
 from engine.services.variables import check_variables
+from engine.store import clock
 from engine.store.errors import Conflict
 from engine.store.execution import apply_command, run_atomically
 from engine.store.models import OPEN_JOB_STATUSES, Job, JobStatus, ProcessInstance
@@ -108,7 +108,7 @@ def _report(
         # own task): any other command that cancels it would have made ours rejected.
         closed = Job.objects.filter(pk=job.pk, status__in=(*OPEN_JOB_STATUSES, JobStatus.CANCELLED)).update(
             status=outcome,
-            completed_at=timezone.now(),
+            completed_at=clock.now(),
             last_error=error,
             lock_owner="",
             lock_expires_at=None,
@@ -132,7 +132,7 @@ def _already_closed(job: Job, outcome: JobStatus) -> ProcessInstance:
 def _claim_next(instance_id: int | None) -> Job | None:
     owner = f"local:{os.getpid()}"
     while True:
-        now = timezone.now()
+        now = clock.now()
         due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
         if instance_id is not None:
             due = due.filter(instance_id=instance_id)

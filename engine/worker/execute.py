@@ -145,11 +145,15 @@ def _heartbeat(job_id: int, owner: str, lock_for: timedelta, clock: Clock) -> It
     def beat() -> None:
         try:
             while not stop.wait(lock_for.total_seconds() / 3):
-                Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, lock_owner=owner).update(
-                    lock_expires_at=clock() + lock_for
-                )
-        except Exception:
-            logger.exception("job %s: could not extend its lock", job_id)
+                try:
+                    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, lock_owner=owner).update(
+                        lock_expires_at=clock() + lock_for
+                    )
+                except Exception:
+                    # One failed beat (a dropped connection, a failover) must not end them all:
+                    # the lock would lapse and another worker would run the job meanwhile.
+                    logger.exception("job %s: could not extend its lock; trying again", job_id)
+                    connection.close()
         finally:
             connection.close()
 

@@ -136,13 +136,20 @@ class Worker:
     def scheduler_pass(self) -> None:
         """Crash recovery, due timers, then (with django-q2) the jobs due but not on their way."""
         now = self.clock()
-        recover_expired_locks(now)
-        # Timers fire by the store's clock: never before they are due, once (engine.services.timers).
-        fire_due_timers()
-        # Signals thrown just before a crash are still in the outbox.
-        deliver_pending_signals()
+        stages = [
+            ("lock recovery", lambda: recover_expired_locks(now)),
+            # Timers fire by the store's clock: never early, once (engine.services.timers).
+            ("due timers", fire_due_timers),
+            # Signals thrown just before a crash are still in the outbox.
+            ("pending signals", deliver_pending_signals),
+        ]
         if self.queue == "django-q":
-            dispatch_due(now)
+            stages.append(("job dispatch", lambda: dispatch_due(now)))
+        for stage, run in stages:
+            try:
+                run()
+            except Exception:  # one stage failing (say, the database away) must not skip the others
+                logger.exception("scheduler pass: %s failed; next pass in a second", stage)
 
     def run_once(self, pool: ThreadPoolExecutor) -> int:
         """One scheduler pass, then claim jobs for the idle executors; return how many were claimed."""

@@ -14,7 +14,7 @@ conditional UPDATE on the exact lock that expired.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.services import fail_job
 from engine.services.errors import InvalidState, NotFound
@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 #: Expired jobs handled per pass; the rest wait for the next pass (a second later).
 BATCH = 100
+#: How long recovery holds a job it is failing (the incident is written right away).
+RECOVERY_LOCK = timedelta(seconds=60)
 
 
 def recover_expired_locks(now: datetime) -> int:
@@ -58,6 +60,16 @@ def recover_expired_locks(now: datetime) -> int:
             )
             logger.warning("job %s at '%s': %s; it runs again", job.pk, job.node_id, lost)
             continue
+        # Take the job over first, with the lock exactly as we saw it expired: a worker that was
+        # only slow and has renewed its lock meanwhile keeps its job.
+        taken = Job.objects.filter(
+            pk=job.pk,
+            status=JobStatus.RUNNING,
+            lock_owner=job.lock_owner,
+            lock_expires_at=job.lock_expires_at,
+        ).update(lock_owner="recovery", lock_expires_at=now + RECOVERY_LOCK)
+        if not taken:
+            continue
         try:
             fail_job(
                 job_id=job.pk, error=f"the job's {lost}", details=f"no attempts left ({job.attempts} made)"
@@ -65,4 +77,6 @@ def recover_expired_locks(now: datetime) -> int:
             recovered += 1
         except (InvalidState, NotFound) as error:
             logger.warning("job %s: could not fail it after its lock expired: %s", job.pk, error)
+        except Exception:  # one job that cannot be failed must not stop the recovery of the others
+            logger.exception("job %s: failing it after its lock expired went wrong", job.pk)
     return recovered

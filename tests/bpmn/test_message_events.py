@@ -73,9 +73,8 @@ def test_it_reads_signal_events_and_refuses_an_unknown_signal() -> None:
         '<signal id="go" name="Go"/>\n'
         + process(
             '<startEvent id="s"/>\n<intermediateCatchEvent id="c">\n<signalEventDefinition signalRef="go"/>\n'
-            '</intermediateCatchEvent>\n'
-            '<endEvent id="e">\n<signalEventDefinition signalRef="go"/>\n</endEvent>\n'
-            + chain("s", "c", "e")
+            "</intermediateCatchEvent>\n"
+            '<endEvent id="e">\n<signalEventDefinition signalRef="go"/>\n</endEvent>\n' + chain("s", "c", "e")
         )
     )
     graph = parse_bpmn(xml)

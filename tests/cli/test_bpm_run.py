@@ -260,6 +260,28 @@ def test_it_refuses_a_file_over_the_size_limit_without_reading_all_of_it(tmp_pat
     assert result.stderr == f"error: {huge}: the file is larger than the limit of 10,485,760 bytes\n"
 
 
+def test_it_lists_every_problem_of_the_broken_example_as_the_readme_shows(tmp_path: Path) -> None:
+    result = bpm("run", "examples/broken.bpmn", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: examples/broken.bpmn: line 7, serviceTask 'work': service task has no bpm:type "
+        '(the handler that runs it, e.g. bpm:type="cli")',
+        "error: examples/broken.bpmn: line 9, sequenceFlow 'toEnd': targetRef 'finish' is not a flow element "
+        "of process 'broken'",
+    ]
+
+
+def test_it_refuses_a_database_it_cannot_use_as_bad_input(tmp_path: Path) -> None:
+    unknown = bpm("run", HELLO, "--database", "foo://bar", data_dir=tmp_path)
+    assert (unknown.returncode, unknown.stderr.count("\n")) == (2, 1)
+    assert "unknown scheme" in unknown.stderr and "Traceback" not in unknown.stderr
+    missing = bpm(
+        "run", HELLO, "--database", "postgres://postgres@127.0.0.1:5432/no_such_db_here", data_dir=tmp_path
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: database: ") and "Traceback" not in missing.stderr
+
+
 def test_it_keeps_the_run_in_the_given_database(tmp_path: Path) -> None:
     database = tmp_path / "kept.sqlite3"
     code, _, _ = run_json(HELLO, "--var", "name=World", "--database", sqlite_url(database), data_dir=tmp_path)

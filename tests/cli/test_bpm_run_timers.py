@@ -71,3 +71,15 @@ def test_without_skip_timers_it_waits_for_a_timer_in_real_time(tmp_path: Path) -
     assert code == 0
     assert document["completed_nodes"] == ["start", "pause", "end"]
     assert time.monotonic() - started >= 2
+
+
+def test_skip_timers_runs_the_service_tasks_that_come_after_a_timer(tmp_path: Path) -> None:
+    model = write_model(
+        tmp_path,
+        '<bpmn:startEvent id="start"/>'
+        + timer("later", "PT1H")
+        + '<bpmn:serviceTask id="work" bpm:type="noop"/><bpmn:endEvent id="end"/>'
+        + flows(("start", "later"), ("later", "work"), ("work", "end")),
+    )
+    code, document, _ = run_json(str(model), "--skip-timers", data_dir=tmp_path)
+    assert (code, document["completed_nodes"]) == (0, ["start", "later", "work", "end"])

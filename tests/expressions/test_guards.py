@@ -127,3 +127,15 @@ def test_it_refuses_input_that_is_not_text() -> None:
         compile_expression(None)  # type: ignore[arg-type]
     with pytest.raises(ExpressionError, match="script must be text, not bytes"):
         compile_script(b"a = 1")  # type: ignore[arg-type]
+
+
+def test_it_refuses_nested_repetition_that_would_be_huge_once_stored() -> None:
+    # Cheap to build (the inner lists are shared), a billion elements to write out as JSON.
+    with pytest.raises(ExpressionError, match=r"too long|too large"):
+        compile_expression("[[[1] * 1000] * 1000] * 1000").evaluate({})
+
+
+def test_a_script_cannot_store_more_than_the_limit_across_its_lines() -> None:
+    script = compile_script("a = [[1] * 900] * 900\nb = [a, a, a]")
+    with pytest.raises(ExpressionError, match="line 2: the value of 'b' would be too large"):
+        script.run({})

@@ -41,3 +41,7 @@ class Billing:
 
 
 NOT_A_FUNCTION = 42
+
+
+def exits(context: JobContext) -> dict[str, Any]:
+    raise SystemExit(3)  # a function must not be able to stop the worker that runs it

@@ -154,6 +154,21 @@ def test_it_follows_a_redirect_for_get(server: Server) -> None:
     assert result == {"b": {"greeting": "hi", "items": [1, 2]}}
 
 
+def test_it_takes_no_credentials_along_to_another_host(server: Server) -> None:
+    elsewhere = server.url("/json").replace("127.0.0.1", "localhost")
+    headers = ("Authorization: Bearer SECRET", "X-Trace: 7")
+    call({"url": server.url(f"/redirect?to={elsewhere}"), "headers": headers})
+    first, second = server.received
+    assert first.headers["Authorization"] == "Bearer SECRET"
+    assert "Authorization" not in second.headers
+    assert second.headers["X-Trace"] == "7"
+
+
+def test_it_keeps_credentials_on_a_redirect_to_the_same_host(server: Server) -> None:
+    call({"url": server.url(f"/redirect?to={server.url('/json')}"), "headers": ("Authorization: Bearer S",)})
+    assert [request.headers.get("Authorization") for request in server.received] == ["Bearer S", "Bearer S"]
+
+
 def test_it_does_not_follow_a_redirect_for_post(server: Server) -> None:
     with pytest.raises(
         HandlerError, match=r"HTTP 302 Found from POST .*\(redirect to .*/json not followed\)"

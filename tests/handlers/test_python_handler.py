@@ -73,6 +73,11 @@ def test_it_fails_with_the_traceback_when_the_function_raises() -> None:
     assert "in divides_by_zero" in failure.value.details
 
 
+def test_a_function_calling_sys_exit_fails_its_job_instead_of_stopping_the_worker() -> None:
+    with pytest.raises(HandlerError, match="exits raised SystemExit: 3"):
+        call(f"{FUNCTIONS}:exits")
+
+
 def test_a_handler_error_from_the_function_is_kept_as_it_is() -> None:
     with pytest.raises(HandlerError) as failure:
         call(f"{FUNCTIONS}:refuses_politely")
@@ -148,3 +153,15 @@ def test_the_allowlist_matches_exact_paths_and_module_prefixes(
 def test_it_reads_both_spellings_of_a_function_path() -> None:
     assert parse_function_path("pkg.mod:Cls.method") == FunctionPath("pkg.mod", "Cls.method")
     assert parse_function_path(" pkg.mod.f ") == FunctionPath("pkg.mod", "f")
+
+
+def test_a_wildcard_never_reaches_what_the_module_merely_imported(settings) -> None:
+    settings.BPM_PYTHON_HANDLERS = ["engine.handlers.python.*"]
+    for path in (
+        "engine.handlers.python:importlib.import_module",
+        "engine.handlers.python:traceback.sys.exit",
+    ):
+        problems = PythonHandler().validate({"function": path})
+        assert problems == [
+            f"function '{path}' is not defined in module 'engine.handlers.python' (it is imported there)"
+        ]

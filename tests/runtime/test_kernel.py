@@ -419,3 +419,22 @@ def test_an_inclusive_join_inside_a_loop_behind_a_parallel_join_does_not_deadloc
     assert run.state.status is InstanceStatus.COMPLETED
     assert run.completed_nodes.count("or_join") == 2
     assert run.completed_nodes.count("and_join") == 2
+
+
+def test_a_loop_that_never_waits_stops_with_an_incident_instead_of_spinning_forever() -> None:
+    from engine.runtime.kernel import MAX_STEPS_PER_COMMAND
+
+    model = graph(
+        '<startEvent id="s"/><exclusiveGateway id="again" default="back"/>'
+        '<scriptTask id="work"><script>n = n + 1</script></scriptTask><endEvent id="e"/>'
+        + flow("f0", "s", "again")
+        + flow("out", "again", "e", "${n &lt; 0}")
+        + flow("back", "again", "work")
+        + flow("f1", "work", "again")
+    )
+    run = Run(model)
+    run.send(StartInstance({"n": 0}))
+    (incident,) = run.state.incidents.values()
+    assert "without reaching a wait state" in incident.error
+    assert run.state.variables["n"] == (MAX_STEPS_PER_COMMAND - 1) // 2  # start, then 2 per pass
+    assert replay(run.events).to_json() == run.state.to_json()
