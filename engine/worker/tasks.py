@@ -45,11 +45,15 @@ def run_job(job_id: int) -> str:
         exclusive=settings.BPM_JOBS_EXCLUSIVE,
     )
     if job is None:
+        # This message is used up without running the job (its instance was busy, or it was
+        # not due yet): mark the job as having no message on its way, so it is sent again,
+        # and only it: jobs whose message is still queued are not sent twice.
+        Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(dispatched_at=None)
         return "skipped"
     outcome = execute_job(job, owner, lock_for=lock_for)
     # Jobs of this instance that were skipped while this one ran may go now.
     waiting = Job.objects.filter(
-        instance_id=instance_id, status=JobStatus.PENDING, due_at__lte=timezone.now()
+        instance_id=instance_id, status=JobStatus.PENDING, due_at__lte=timezone.now(), dispatched_at=None
     )
     dispatch(list(waiting.values_list("pk", flat=True)))
     return outcome
