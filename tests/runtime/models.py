@@ -14,8 +14,13 @@ HEADER = (
 FOOTER = "</process>\n</definitions>\n"
 
 
-def graph(body: str) -> ProcessGraph:
-    return parse_bpmn(HEADER + body + FOOTER)
+def graph(body: str, *, roots: str = "") -> ProcessGraph:
+    """Parse a process holding `body`; `roots` are elements beside it (<error>, <message>...)."""
+    return parse_bpmn(document(body, roots=roots))
+
+
+def document(body: str, *, roots: str = "") -> str:
+    return HEADER.replace("<process ", roots + "<process ", 1) + body + FOOTER
 
 
 def flow(flow_id: str, source: str, target: str, condition: str | None = None) -> str:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from engine.bpmn import parse_bpmn
 from engine.bpmn.graph import ProcessGraph
 from engine.runtime import CancelWork, EventType, InstanceStatus, StartInstance, ThrowError, TokenStatus
 from tests.runtime.driver import Run, drive
-from tests.runtime.models import HEADER, flow
+from tests.runtime.models import flow, graph
 
 ERRORS = '<error id="declined" errorCode="CARD_DECLINED"/><error id="fraud" errorCode="FRAUD"/>'
 
 
 def error_graph(body: str) -> ProcessGraph:
-    """A process whose file also declares the <error> elements (they sit beside the process)."""
-    return parse_bpmn(
-        HEADER.replace("<process ", ERRORS + "<process ", 1) + body + "</process>\n</definitions>\n"
-    )
+    return graph(body, roots=ERRORS)
 
 
 def booking(thrown: str, boundaries: str) -> str:

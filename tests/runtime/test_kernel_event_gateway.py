@@ -15,8 +15,9 @@ from engine.runtime import (
     SubscribeMessage,
     replay,
 )
+from tests.runtime import models
 from tests.runtime.driver import Run
-from tests.runtime.models import HEADER, flow
+from tests.runtime.models import flow
 
 RACE = (
     '<startEvent id="s"/><eventBasedGateway id="first"/>'
@@ -34,11 +35,7 @@ RACE = (
 
 
 def document(body: str) -> str:
-    return (
-        HEADER.replace("<process ", '<message id="reply" name="Reply"/><process ', 1)
-        + body
-        + "</process></definitions>"
-    )
+    return models.document(body, roots='<message id="reply" name="Reply"/>')
 
 
 def test_the_gateway_waits_for_all_of_its_events_at_once() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn import parse_bpmn
 from engine.bpmn.graph import ProcessGraph
 from engine.runtime import (
     BroadcastSignal,
@@ -21,15 +20,13 @@ from engine.runtime import (
     replay,
 )
 from tests.runtime.driver import Run
-from tests.runtime.models import HEADER, flow
+from tests.runtime.models import flow, graph
 
 MESSAGES = '<message id="paid" name="OrderPaid"/><message id="cancel" name="OrderCancelled"/>'
 
 
 def message_graph(body: str) -> ProcessGraph:
-    return parse_bpmn(
-        HEADER.replace("<process ", MESSAGES + "<process ", 1) + body + "</process>\n</definitions>\n"
-    )
+    return graph(body, roots=MESSAGES)
 
 
 WAIT_FOR_PAYMENT = message_graph(
@@ -114,9 +111,7 @@ SIGNALS = '<signal id="go" name="Go"/>'
 
 
 def signal_graph(body: str) -> ProcessGraph:
-    return parse_bpmn(
-        HEADER.replace("<process ", SIGNALS + "<process ", 1) + body + "</process>\n</definitions>\n"
-    )
+    return graph(body, roots=SIGNALS)
 
 
 def test_a_signal_catch_waits_and_a_throw_event_asks_for_a_broadcast() -> None:
