@@ -142,10 +142,6 @@ class ProcessGraph:
     flows: Mapping[str, SequenceFlow]
     #: Scope id (None for the process, else a subprocess node id) -> its none start event id.
     start_events: Mapping[str | None, str]
-    #: Node id -> ids of nodes reachable from it by following sequence flows inside the same
-    #: scope (the node itself included only when it lies on a cycle). Used by inclusive joins
-    #: to decide whether a token can still arrive.
-    reachable: Mapping[str, frozenset[str]]
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]

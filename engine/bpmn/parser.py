@@ -13,7 +13,6 @@ from types import MappingProxyType
 from engine.bpmn.draft import DraftProcess, problem_at
 from engine.bpmn.errors import BpmnError, Problem
 from engine.bpmn.graph import Node, NodeKind, ProcessGraph, SequenceFlow
-from engine.bpmn.reachability import reachable_sets
 from engine.bpmn.reader import read_process
 from engine.bpmn.safe_xml import DEFAULT_MAX_BYTES, XmlElement, parse_xml
 from engine.bpmn.support import BPMN_MODEL_NS
@@ -177,15 +176,10 @@ def build_graph(draft: DraftProcess) -> ProcessGraph:
         if node.kind is not None
     }
     start_events = {node.scope: node.id for node in draft.nodes.values() if node.kind is NodeKind.START_EVENT}
-    successors = {
-        node_id: [flows[f].target for f in node.outgoing] + list(node.boundary_events)
-        for node_id, node in nodes.items()
-    }
     return ProcessGraph(
         id=draft.id,
         name=draft.element.get("name") or None,
         nodes=MappingProxyType(nodes),
         flows=MappingProxyType(flows),
         start_events=MappingProxyType(start_events),
-        reachable=MappingProxyType(reachable_sets(nodes, successors)),
     )

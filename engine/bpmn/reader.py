@@ -37,7 +37,7 @@ from engine.bpmn.support import (
 from engine.expressions import ExpressionError, compile_expression, compile_script
 from engine.timers import TimerSpecError, parse_timer
 
-#: Reachability sets grow with the square of a process's size; far above any real model.
+#: Far above any real model; validation and the inclusive join's path search grow with it.
 MAX_FLOW_NODES = 2_000
 
 _EVENTS = {

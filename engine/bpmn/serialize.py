@@ -32,7 +32,6 @@ def graph_to_json(graph: ProcessGraph) -> dict[str, Any]:
         "nodes": [_node_to_json(node) for node in graph.nodes.values()],
         "flows": [_flow_to_json(flow) for flow in graph.flows.values()],
         "start_events": [{"scope": scope, "node": node} for scope, node in graph.start_events.items()],
-        "reachable": {node: sorted(targets) for node, targets in graph.reachable.items()},
     }
 
 
@@ -47,7 +46,6 @@ def graph_from_json(data: Mapping[str, Any]) -> ProcessGraph:
         nodes=MappingProxyType({node.id: node for node in nodes}),
         flows=MappingProxyType({flow.id: flow for flow in flows}),
         start_events=MappingProxyType({entry["scope"]: entry["node"] for entry in data["start_events"]}),
-        reachable=MappingProxyType({node: frozenset(targets) for node, targets in data["reachable"].items()}),
     )
 
 

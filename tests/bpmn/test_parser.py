@@ -50,9 +50,8 @@ def test_it_gives_a_graph_that_cannot_be_changed() -> None:
         graph.node("a").name = "changed"  # type: ignore[misc]
     with pytest.raises(TypeError):
         graph.nodes["x"] = graph.node("a")  # type: ignore[index]
-    for mapping in (graph.nodes, graph.flows, graph.start_events, graph.reachable):
+    for mapping in (graph.nodes, graph.flows, graph.start_events):
         assert isinstance(mapping, MappingProxyType)
-    assert isinstance(graph.reachable["a"], frozenset)
     assert isinstance(graph.node("a").incoming, tuple)
 
 
@@ -234,29 +233,6 @@ def test_it_reads_nested_embedded_subprocesses_with_their_scopes() -> None:
     assert graph.node("outer").outgoing == ("outer_e",)
     assert graph.start_events == {None: "s", "outer": "outer_start", "inner": "inner_start"}
     assert graph.node("deep").incoming == ("inner_start_deep",)
-
-
-def test_it_computes_reachable_nodes_within_each_scope() -> None:
-    graph = parse_bpmn(NESTED)
-    assert graph.reachable["s"] == {"outer", "e"}
-    assert graph.reachable["e"] == frozenset()
-    assert graph.reachable["outer_start"] == {"inner", "outer_end"}
-    assert graph.reachable["inner_start"] == {"deep", "inner_end"}
-
-
-def test_it_puts_a_node_in_its_own_reachable_set_only_on_a_cycle() -> None:
-    graph = parse_bpmn(
-        model(
-            '<startEvent id="s"/>\n<exclusiveGateway id="again"/>\n<task id="work"/>\n'
-            '<exclusiveGateway id="done" default="more"/>\n<endEvent id="e"/>\n'
-            + chain("s", "again", "work", "done")
-            + flow("finished", "done", "e", "finished")
-            + flow("more", "done", "again")
-        )
-    )
-    assert graph.reachable["s"] == {"again", "work", "done", "e"}
-    assert graph.reachable["work"] == {"again", "work", "done", "e"}
-    assert graph.reachable["e"] == frozenset()
 
 
 def _namespaced(prefix: str) -> str:

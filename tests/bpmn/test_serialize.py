@@ -163,9 +163,6 @@ def _graphs(draw: st.DrawFn) -> ProcessGraph:
         start_events=MappingProxyType(
             draw(st.dictionaries(st.one_of(st.none(), st.sampled_from(ids)), st.sampled_from(ids)))
         ),
-        reachable=MappingProxyType(
-            {node_id: frozenset(draw(st.sets(st.sampled_from(ids)))) for node_id in ids}
-        ),
     )
 
 
