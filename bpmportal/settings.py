@@ -113,7 +113,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries come from the npm registry (package.json, pinned by package-lock.json);
+# `make setup` runs `npm ci`, and the files are served from node_modules, never from a CDN.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
+]
 STATIC_ROOT = Path(env_str("BPM_STATIC_ROOT", str(BASE_DIR / "static_collected")))
 
 # Cookies are never readable from JavaScript, and the portal is never framed by another site.
