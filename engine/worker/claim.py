@@ -56,7 +56,7 @@ def claim_next(
     if instance_id is not None:
         due = due.filter(instance_id=instance_id)
     if exclusive:
-        due = due.exclude(instance_id__in=_busy_instances(now))
+        due = due.exclude(instance_id__in=busy_instances(now))
     for job_id, job_instance in due.order_by("due_at", "pk").values_list("pk", "instance_id")[:_CANDIDATES]:
         job = claim(job_id, job_instance, owner, now=now, lock_for=lock_for, exclusive=exclusive)
         if job is not None:
@@ -73,7 +73,7 @@ def claim(
     with transaction.atomic():
         if exclusive:
             _serialise_claims_of(instance_id)
-            if _busy_instances(now).filter(instance_id=instance_id).exists():
+            if busy_instances(now).filter(instance_id=instance_id).exists():
                 return None
         claimed = Job.objects.filter(pk=job_id, status=JobStatus.PENDING, due_at__lte=now).update(
             status=JobStatus.RUNNING,
@@ -84,7 +84,8 @@ def claim(
     return Job.objects.get(pk=job_id) if claimed else None
 
 
-def _busy_instances(now: datetime):  # -> QuerySet of instance ids
+def busy_instances(now: datetime):  # -> QuerySet of instance ids
+    """Instances with a job running under a live lock (exclusive jobs of theirs must wait)."""
     return Job.objects.filter(status=JobStatus.RUNNING, lock_expires_at__gt=now).values("instance_id")
 
 

@@ -4,7 +4,7 @@ by the scheduler pass when they become due or their message may have been lost.
 A message only says "job N may be runnable": engine.worker.tasks.run_job claims the job with
 the same conditional UPDATE as every worker, so a message delivered twice, late, or for a job
 that is not due runs nothing. The Job table stays the single source of truth; a lost message
-only delays a job until the scheduler pass sends it again (REDISPATCH_AFTER).
+only delays a job until the scheduler pass sends it again (see `stale_after`).
 
 With BPM_JOB_QUEUE=threads nothing is sent: `bpm worker` polls the Job table itself.
 """
@@ -18,17 +18,20 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from engine.store.models import Job, JobStatus
+from engine.worker.claim import busy_instances
 
 logger = logging.getLogger(__name__)
 
 #: The django-q2 task every job message runs.
 RUN_JOB = "engine.worker.tasks.run_job"
-#: A due job sent this long ago that is still pending is sent again (its message may be lost).
+#: A due job sent this long ago that is still pending is sent again (its message may be lost)...
 REDISPATCH_AFTER = timedelta(seconds=60)
+#: ...or already after this long while nothing waits in the queue: then its message can only be
+#: lost (taken by a killed worker) or held by a worker busy with other jobs.
+REDISPATCH_IDLE_AFTER = timedelta(seconds=5)
 #: Jobs sent per scheduler pass at most; the rest go on the next pass.
 BATCH = 500
 
@@ -63,11 +66,48 @@ def dispatch(job_ids: Iterable[int]) -> int:
 
 
 def dispatch_due(now: datetime) -> int:
-    """Send the due pending jobs that were never sent, or sent long ago; return how many."""
-    due = (
-        Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
-        .filter(Q(dispatched_at=None) | Q(dispatched_at__lt=now - REDISPATCH_AFTER))
-        .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[:BATCH]
+    """Send the due pending jobs that were never sent, or whose message looks lost; return how many.
+
+    Sending again while the earlier message still waits in the queue only adds work: with a
+    backlog that takes longer to drain than the re-send interval, every pending job would gain
+    a message per interval and the backlog would grow instead of shrink. So a job is sent again
+    quickly only while the queue is empty, and otherwise after an interval that grows with how
+    long the job has been due (a job stuck behind a long backlog is not re-sent every pass).
+    """
+    due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
+    if settings.BPM_JOBS_EXCLUSIVE:
+        # A message for a job of a busy instance would be used up without running it; the
+        # running job sends its instance's waiting jobs when it finishes (engine.worker.tasks).
+        due = due.exclude(instance_id__in=busy_instances(now))
+    oldest_first = ("due_at", "pk")
+    never_sent = list(
+        due.filter(dispatched_at=None).order_by(*oldest_first).values_list("pk", flat=True)[:BATCH]
     )
-    return dispatch(list(due))
+    idle = _queue_backlog() == 0
+    maybe_lost = due.filter(dispatched_at__lt=now - REDISPATCH_IDLE_AFTER).order_by(*oldest_first)
+    resend = [
+        job_id
+        for job_id, due_at, dispatched_at in maybe_lost.values_list("pk", "due_at", "dispatched_at")[:BATCH]
+        if dispatched_at < now - stale_after(now - due_at, queue_idle=idle)
+    ]
+    return dispatch((never_sent + resend)[:BATCH])
+
+
+def stale_after(overdue: timedelta, *, queue_idle: bool) -> timedelta:
+    """How old a pending job's message may be before the job is sent again."""
+    if queue_idle:
+        # Grows with how long the job has waited: a message held by a worker that is busy with
+        # a long job gets a few companions, not one per pass.
+        return min(max(REDISPATCH_IDLE_AFTER, overdue / 4), REDISPATCH_AFTER)
+    return max(REDISPATCH_AFTER, overdue / 4)
+
+
+def _queue_backlog() -> int | None:
+    """Messages waiting in the broker to be taken (None when the broker cannot tell)."""
+    from django_q.brokers import get_broker
+
+    try:
+        return int(get_broker().queue_size())
+    except Exception:  # a broker that is down or cannot count: assume a backlog, re-send slowly
+        logger.warning("could not read the job queue's size; re-sending lost messages slowly", exc_info=True)
+        return None

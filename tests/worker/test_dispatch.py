@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings
 
 from engine.services import deploy, start_instance
 from engine.store.models import Job
-from engine.worker.dispatch import REDISPATCH_AFTER, RUN_JOB, dispatch_due
+from engine.worker.dispatch import REDISPATCH_AFTER, REDISPATCH_IDLE_AFTER, RUN_JOB, dispatch_due
 from engine.worker.tasks import run_job
 from tests.worker.models import one_cli_task_process
 
@@ -50,14 +50,49 @@ def test_a_message_runs_its_job_once_however_often_it_is_delivered() -> None:
     assert (instance.status, instance.variables, job.attempts) == ("completed", {"work_out": "ran"}, 1)
 
 
-def test_the_scheduler_pass_sends_jobs_that_are_due_but_not_on_their_way() -> None:
+def test_the_scheduler_pass_sends_again_a_job_whose_message_was_lost() -> None:
     instance = start_instance(definition=deploy(one_cli_task_process("true")))
     job = Job.objects.get(instance=instance)
-    OrmQ.objects.all().delete()  # the message was lost
+    OrmQ.objects.all().delete()  # the message was lost (say, taken by a worker that was killed)
 
     now = timezone.now()
     assert dispatch_due(now) == 0, "a message sent a moment ago is trusted"
-    assert dispatch_due(now + REDISPATCH_AFTER + timedelta(seconds=1)) == 1
+    # Nothing waits in the queue, so the message cannot be on its way: sent again within seconds.
+    assert dispatch_due(now + REDISPATCH_IDLE_AFTER + timedelta(seconds=1)) == 1
+    assert queued_job_ids() == [job.pk]
+
+
+def test_while_a_backlog_drains_it_does_not_pile_up_more_messages() -> None:
+    definition = deploy(one_cli_task_process("true"))
+    first = Job.objects.get(instance=start_instance(definition=definition))
+    second = Job.objects.get(instance=start_instance(definition=definition))
+    OrmQ.objects.filter(pk=OrmQ.objects.order_by("pk").first().pk).delete()  # first's message lost
+
+    now = timezone.now()
+    # second's message still waits in the queue: first may be stuck behind it, not lost.
+    assert dispatch_due(now + REDISPATCH_IDLE_AFTER + timedelta(seconds=1)) == 0
+    assert dispatch_due(now + REDISPATCH_AFTER + timedelta(seconds=1)) == 2
+    assert sorted(queued_job_ids()) == sorted([second.pk, first.pk, second.pk])
+
+
+def test_a_job_waiting_for_its_busy_instance_is_not_sent_until_the_instance_is_free() -> None:
+    instance = start_instance(definition=deploy(one_cli_task_process("true")))
+    job = Job.objects.get(instance=instance)
+    OrmQ.objects.all().delete()
+    Job.objects.create(
+        instance=instance,
+        token_id=job.token_id,
+        node_id=job.node_id,
+        kind=job.kind,
+        status="running",
+        lock_owner="another worker",
+        lock_expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    Job.objects.filter(pk=job.pk).update(dispatched_at=None)  # its message was used up: "skipped"
+
+    assert dispatch_due(timezone.now()) == 0, "its message would only be used up again"
+    Job.objects.exclude(pk=job.pk).update(status="completed")
+    assert dispatch_due(timezone.now()) == 1
     assert queued_job_ids() == [job.pk]
 
 
