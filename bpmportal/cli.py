@@ -369,6 +369,9 @@ class ProgressDisplay:
                     self.line(f"    {detail}")
             case EventType.INSTANCE_TERMINATED:
                 self.line(f"{self.marks['stop']} terminated by {_describe(event.node)}")
+            case EventType.COMPENSATION_STARTED if self.graph is not None:
+                undone = self.graph.nodes.get(str(event.data.get("activity")))
+                self.line(f"{self.marks['undo']} compensating {_describe(undone)}: {_describe(event.node)}")
 
     def variable_lines(self, node_id: str | None, values: dict[str, Any]) -> None:
         lines = self.pending_variables.setdefault(node_id, [])
@@ -429,11 +432,11 @@ def _describe(node: Node | None) -> str:
 
 
 def _marks(out: TextIO) -> dict[str, str]:
-    fancy = {"start": "▶", "done": "✓", "wait": "⏸", "fail": "✗", "stop": "■", "end": "●"}
+    fancy = {"start": "▶", "done": "✓", "wait": "⏸", "fail": "✗", "stop": "■", "end": "●", "undo": "↺"}
     try:
         "".join(fancy.values()).encode(out.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
-        return {"start": ">", "done": "+", "wait": "~", "fail": "x", "stop": "#", "end": "="}
+        return {"start": ">", "done": "+", "wait": "~", "fail": "x", "stop": "#", "end": "=", "undo": "<"}
     return fancy
 
 

@@ -50,6 +50,14 @@ class DraftNode:
     cancel_activity: bool = True
     message_name: str | None = None
     correlation_key: str | None = None
+    compensation_handler: str | None = None
+    for_compensation: bool = False
+    activity_ref: str | None = None
+    wait_for_completion: bool = True
+    payload: tuple[str, ...] | None = None
+    triggered_by_event: bool = False
+    error_code_variable: str | None = None
+    error_message_variable: str | None = None
 
     @property
     def local(self) -> str:
@@ -83,6 +91,11 @@ class DraftProcess:
     message_names: dict[str, str] = field(default_factory=dict)
     #: name of each <signal> of the file, by id (signalRef points here).
     signal_names: dict[str, str] = field(default_factory=dict)
+    #: escalationCode of each <escalation> of the file, by id (escalationRef points here).
+    escalation_codes: dict[str, str] = field(default_factory=dict)
+    #: Every <association> of the process: (sourceRef, targetRef, element); compensation
+    #: boundary events point at their handler this way.
+    associations: list[tuple[str, str, XmlElement]] = field(default_factory=list)
 
     @property
     def id(self) -> str:

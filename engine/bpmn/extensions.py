@@ -2,7 +2,8 @@
 
 Within our own namespace the reader is strict: an attribute or element it does not know is a
 problem, so a typo such as `bpm:retries` is reported at deploy time instead of being ignored.
-Attributes of other engines (Camunda, Activiti, Flowable) are ignored, except the Java
+Camunda 7's user task, form and retry extensions are read too (engine/bpmn/camunda.py). Other
+attributes of other engines (Camunda, Activiti, Flowable) are ignored, except the Java
 delegate ones on service tasks, which would otherwise silently not run.
 """
 
@@ -12,13 +13,17 @@ import re
 from collections.abc import Callable
 from types import MappingProxyType
 
+from engine.bpmn import camunda
 from engine.bpmn.graph import BPM_NS, FormField, ServiceTaskDefinition, UserTaskDefinition
 from engine.bpmn.safe_xml import XmlElement
 from engine.bpmn.support import BPMN_MODEL_NS
 from engine.expressions import ExpressionError, check_template
+from engine.forms import field_problems
 
 #: Reports a problem about the task being read; `line` points inside it when given.
 Report = Callable[[str, int | None], None]
+
+_MESSAGE_SENDER = frozenset({"type", "retry", "correlationKey", "payload"})
 
 #: bpm: attributes each element accepts.
 ALLOWED_ATTRIBUTES = MappingProxyType(
@@ -29,6 +34,13 @@ ALLOWED_ATTRIBUTES = MappingProxyType(
         "intermediateCatchEvent": frozenset({"correlationKey"}),
         "boundaryEvent": frozenset({"correlationKey"}),
         "receiveTask": frozenset({"correlationKey"}),
+        # Only on the message start event of an event subprocess (checked with event subprocesses).
+        "startEvent": frozenset({"correlationKey"}),
+        # Message senders: a handler that sends (as on a service task), or the engine sends
+        # the message itself with this key and payload (see docs/bpmn-support.md, Messages).
+        "sendTask": _MESSAGE_SENDER,
+        "intermediateThrowEvent": _MESSAGE_SENDER,
+        "endEvent": _MESSAGE_SENDER,
     }
 )
 
@@ -95,16 +107,28 @@ def read_service_task(element: XmlElement, report: Report) -> ServiceTaskDefinit
     check_java_delegates(element, report)
     attributes = bpm_attributes(element)
     handler_type = (attributes.get("type") or "").strip()
-    retry = attributes.get("retry")
-    if retry is not None:
-        retry = retry.strip()
-        if not RETRY_CYCLE.fullmatch(retry):
-            report(f"bpm:retry '{retry}' is not an ISO-8601 retry cycle such as R3/PT10S", None)
+    retry = _retry(element, attributes.get("retry"), report)
     fields = _read_fields(element, report)
     if not handler_type:
         report('service task has no bpm:type (the handler that runs it, e.g. bpm:type="cli")', None)
         return None
     return ServiceTaskDefinition(type=handler_type, fields=MappingProxyType(fields), retry=retry)
+
+
+def _retry(element: XmlElement, ours: str | None, report: Report) -> str | None:
+    """bpm:retry, else Camunda's failedJobRetryTimeCycle (same ISO-8601 form), checked."""
+    theirs = camunda.retry_time_cycle(element)
+    if ours is not None and theirs is not None and ours.strip() != theirs[0]:
+        report("bpm:retry and camunda:failedJobRetryTimeCycle disagree; keep one of them", theirs[1])
+    if ours is not None:
+        retry, what, line = ours.strip(), "bpm:retry", None
+    elif theirs is not None:
+        retry, what, line = theirs[0], "camunda:failedJobRetryTimeCycle", theirs[1]
+    else:
+        return None
+    if not RETRY_CYCLE.fullmatch(retry):
+        report(f"{what} '{retry}' is not an ISO-8601 retry cycle such as R3/PT10S", line)
+    return retry
 
 
 def _read_fields(element: XmlElement, report: Report) -> dict[str, str | tuple[str, ...]]:
@@ -154,21 +178,33 @@ def _field_value(name: str, field: XmlElement, report: Report) -> str | tuple[st
 
 
 def read_user_task(element: XmlElement, report: Report) -> UserTaskDefinition:
-    attributes = bpm_attributes(element)
-    for name, value in attributes.items():
-        _check_template(value, f"bpm:{name}", None, report)
+    attributes = _user_task_attributes(element, report)
     form_fields: list[FormField] = []
     seen: set[str] = set()
+    read: list[tuple[FormField | None, int]] = []
     for child in extension_children(element):
         if child.local != "formField":
             report(f"unknown extension element bpm:{child.local} in a user task", child.line)
             continue
-        form_field = _read_form_field(child, report)
+        read.append((_read_form_field(child, report), child.line))
+    for form_field, line in camunda.read_form_fields(element, report):
+        if form_field.default is not None:
+            _check_template(form_field.default, f"form field '{form_field.id}' defaultValue", line, report)
+        read.append((form_field, line))
+    for form_field, line in read:
         if form_field is None:
             continue
         if form_field.id in seen:
-            report(f"form field '{form_field.id}' is defined twice", child.line)
+            report(f"form field '{form_field.id}' is defined twice", line)
             continue
+        # Constraint names and configs (bounds, lengths, safe patterns), as engine.forms checks them.
+        for problem in field_problems(
+            field_id=form_field.id,
+            field_type=form_field.type,
+            values=form_field.values,
+            constraints=form_field.constraints,
+        ):
+            report(problem, line)
         seen.add(form_field.id)
         form_fields.append(form_field)
     return UserTaskDefinition(
@@ -179,6 +215,20 @@ def read_user_task(element: XmlElement, report: Report) -> UserTaskDefinition:
         form_key=_optional(attributes.get("formKey")),
         form_fields=tuple(form_fields),
     )
+
+
+def _user_task_attributes(element: XmlElement, report: Report) -> dict[str, str]:
+    """bpm: user task attributes, completed by the camunda: ones of the same name."""
+    ours = bpm_attributes(element)
+    theirs = camunda.user_task_attributes(element)
+    for name, value in ours.items():
+        _check_template(value, f"bpm:{name}", None, report)
+    for name, value in theirs.items():
+        if name in ours and ours[name].strip() != value.strip():
+            report(f"bpm:{name} and camunda:{name} disagree; keep one of them", None)
+        elif name not in ours:
+            _check_template(value, f"camunda:{name}", None, report)
+    return {**theirs, **ours}
 
 
 def _read_form_field(element: XmlElement, report: Report) -> FormField | None:

@@ -34,9 +34,12 @@ class NodeKind(StrEnum):
     PARALLEL_GATEWAY = "parallelGateway"
     INCLUSIVE_GATEWAY = "inclusiveGateway"
     SUB_PROCESS = "subProcess"
+    #: A subprocess whose cancel end event undoes its completed work (compensation).
+    TRANSACTION = "transaction"
     BOUNDARY_EVENT = "boundaryEvent"
     INTERMEDIATE_CATCH_EVENT = "intermediateCatchEvent"
     RECEIVE_TASK = "receiveTask"
+    SEND_TASK = "sendTask"
     EVENT_BASED_GATEWAY = "eventBasedGateway"
 
 
@@ -113,9 +116,11 @@ class Node:
     script: str | None = None
     service: ServiceTaskDefinition | None = None
     user_task: UserTaskDefinition | None = None
-    #: What an event throws or catches: "error", "timer", "message" or "signal" (None: none).
+    #: What an event throws or catches: "error", "timer", "message", "signal", "compensate",
+    #: "cancel" or "escalation" (None: none).
     trigger: str | None = None
-    #: The errorCode thrown (error end event) or caught (boundary; None catches every error).
+    #: The errorCode thrown (error end event) or caught (boundary; None catches every error);
+    #: for escalation events the escalationCode, the same way.
     error_code: str | None = None
     #: Boundary events only: the activity they are attached to.
     attached_to: str | None = None
@@ -123,13 +128,33 @@ class Node:
     boundary_events: tuple[str, ...] = ()
     #: Timer events: ("date" | "duration" | "cycle", the ISO-8601 text), see engine.timers.
     timer: tuple[str, str] | None = None
-    #: Boundary events: whether firing interrupts the activity (cancelActivity).
+    #: Boundary events: whether firing interrupts the activity (cancelActivity); the start
+    #: event of an event subprocess: whether it interrupts its scope (isInterrupting).
     cancel_activity: bool = True
     #: Message catch/boundary events and receive tasks: the message's name; signal events:
     #: the signal's name.
     message_name: str | None = None
     #: Their correlation key expression (without ${...}); None matches any key.
     correlation_key: str | None = None
+    #: Compensation boundary events: the handler activity their association points to.
+    compensation_handler: str | None = None
+    #: Activities only: isForCompensation, a handler that runs only when compensation calls it.
+    for_compensation: bool = False
+    #: Compensation throw and end events: the activity to compensate (None: the whole scope).
+    activity_ref: str | None = None
+    #: Compensation throw events: whether the token waits until every handler has finished.
+    wait_for_completion: bool = True
+    #: Message throw/end events and send tasks without a handler: the variables the message
+    #: carries (bpm:payload); None carries all of the instance's variables.
+    payload: tuple[str, ...] | None = None
+    #: Subprocesses only: an event subprocess (triggeredByEvent), started by its start event
+    #: while its enclosing scope runs, never by a sequence flow.
+    triggered_by_event: bool = False
+    #: Error (and escalation) boundary and start events: the variables that receive the caught
+    #: error's code and message (errorCodeVariable / errorMessageVariable; an escalation's
+    #: escalationCodeVariable is the code variable); None: not kept.
+    error_code_variable: str | None = None
+    error_message_variable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +167,14 @@ class ProcessGraph:
     flows: Mapping[str, SequenceFlow]
     #: Scope id (None for the process, else a subprocess node id) -> its none start event id.
     start_events: Mapping[str | None, str]
+
+    def triggered_start_events(self) -> list[Node]:
+        """The process's timer, message and signal start events (each starts a new instance)."""
+        return [
+            node
+            for node in self.nodes.values()
+            if node.kind is NodeKind.START_EVENT and node.scope is None and node.trigger is not None
+        ]
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]

@@ -53,6 +53,7 @@ def parse_bpmn(
         _error_codes(definitions),
         _root_names(definitions, "message"),
         _root_names(definitions, "signal"),
+        escalation_codes=_root_codes(definitions, "escalation", "escalationCode"),
     )
     validate(draft)
     if draft.problems:
@@ -78,10 +79,15 @@ def _definitions(xml: bytes | str, max_bytes: int) -> XmlElement:
 
 def _error_codes(definitions: XmlElement) -> dict[str, str]:
     """errorCode of every <error id=... errorCode=...> of the file (the id when it has none)."""
+    return _root_codes(definitions, "error", "errorCode")
+
+
+def _root_codes(definitions: XmlElement, local: str, code: str) -> dict[str, str]:
+    """The `code` attribute of every <local> root element of the file by id (the id when it has none)."""
     return {
-        error.get("id") or "": (error.get("errorCode") or error.get("id") or "").strip()
-        for error in definitions.children_in(BPMN_MODEL_NS)
-        if error.local == "error" and error.get("id")
+        element.get("id") or "": (element.get(code) or element.get("id") or "").strip()
+        for element in definitions.children_in(BPMN_MODEL_NS)
+        if element.local == local and element.get("id")
     }
 
 
@@ -168,6 +174,14 @@ def build_graph(draft: DraftProcess) -> ProcessGraph:
             cancel_activity=node.cancel_activity,
             message_name=node.message_name,
             correlation_key=node.correlation_key,
+            compensation_handler=node.compensation_handler,
+            for_compensation=node.for_compensation,
+            activity_ref=node.activity_ref,
+            wait_for_completion=node.wait_for_completion,
+            payload=node.payload,
+            triggered_by_event=node.triggered_by_event,
+            error_code_variable=node.error_code_variable,
+            error_message_variable=node.error_message_variable,
             boundary_events=tuple(
                 b.id for b in draft.nodes.values() if b.attached_to == node.id and b.kind is not None
             ),
@@ -175,7 +189,12 @@ def build_graph(draft: DraftProcess) -> ProcessGraph:
         for node in draft.nodes.values()
         if node.kind is not None
     }
-    start_events = {node.scope: node.id for node in draft.nodes.values() if node.kind is NodeKind.START_EVENT}
+    # Timer, message and signal start events are found by their trigger; this maps none starts.
+    start_events = {
+        node.scope: node.id
+        for node in draft.nodes.values()
+        if node.kind is NodeKind.START_EVENT and node.trigger is None
+    }
     return ProcessGraph(
         id=draft.id,
         name=draft.element.get("name") or None,

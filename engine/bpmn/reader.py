@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import textwrap
 
+from engine.bpmn.camunda import check_camunda_extensions
 from engine.bpmn.draft import DraftFlow, DraftNode, DraftProcess, DraftScope
+from engine.bpmn.event_subprocesses import (
+    event_start_refusals,
+    is_event_subprocess,
+    is_interrupting,
+    read_error_variables,
+    read_escalation,
+)
 from engine.bpmn.extensions import (
+    Report,
     bpm_attributes,
+    check_java_delegates,
     check_no_extension_children,
     check_unknown_bpm_attributes,
     read_service_task,
@@ -23,9 +33,12 @@ from engine.bpmn.safe_xml import XmlElement
 from engine.bpmn.support import (
     ACTIVITIES,
     BPMN_MODEL_NS,
+    CANCEL_EVENT_DEFINITION,
+    COMPENSATE_EVENT_DEFINITION,
     CONTAINERS,
     DESCRIPTIVE_IN_SCOPE,
     ERROR_EVENT_DEFINITION,
+    ESCALATION_EVENT_DEFINITION,
     MESSAGE_EVENT_DEFINITION,
     REFUSED_ACTIVITY_CHILDREN,
     REFUSED_NODES,
@@ -52,26 +65,51 @@ _NEED_DEFINITION = {"boundaryEvent", "intermediateCatchEvent"}
 #: The event definitions each event element may carry (none at all is always fine, except on
 #: a boundary event, which must say what it catches).
 _ALLOWED_DEFINITIONS = {
-    "endEvent": ([TERMINATE_EVENT_DEFINITION], [ERROR_EVENT_DEFINITION], [SIGNAL_EVENT_DEFINITION]),
+    "startEvent": ([TIMER_EVENT_DEFINITION], [MESSAGE_EVENT_DEFINITION], [SIGNAL_EVENT_DEFINITION]),
+    "endEvent": (
+        [TERMINATE_EVENT_DEFINITION],
+        [ERROR_EVENT_DEFINITION],
+        [SIGNAL_EVENT_DEFINITION],
+        [MESSAGE_EVENT_DEFINITION],
+        [COMPENSATE_EVENT_DEFINITION],
+        [CANCEL_EVENT_DEFINITION],
+        [ESCALATION_EVENT_DEFINITION],
+    ),
     "boundaryEvent": (
         [ERROR_EVENT_DEFINITION],
         [TIMER_EVENT_DEFINITION],
         [MESSAGE_EVENT_DEFINITION],
         [SIGNAL_EVENT_DEFINITION],
+        [COMPENSATE_EVENT_DEFINITION],
+        [CANCEL_EVENT_DEFINITION],
+        [ESCALATION_EVENT_DEFINITION],
     ),
     "intermediateCatchEvent": (
         [TIMER_EVENT_DEFINITION],
         [MESSAGE_EVENT_DEFINITION],
         [SIGNAL_EVENT_DEFINITION],
     ),
-    "intermediateThrowEvent": ([SIGNAL_EVENT_DEFINITION],),
+    "intermediateThrowEvent": (
+        [SIGNAL_EVENT_DEFINITION],
+        [MESSAGE_EVENT_DEFINITION],
+        [COMPENSATE_EVENT_DEFINITION],
+        [ESCALATION_EVENT_DEFINITION],
+    ),
 }
 _SUPPORTED_TEXT = {
-    "endEvent": "none, terminate, error and signal end events are",
-    "boundaryEvent": "only error, timer, message and signal boundary events are",
+    "startEvent": "none, timer, message and signal start events are",
+    "endEvent": "none, terminate, error, signal, message, compensation, cancel and escalation end events are",
+    "boundaryEvent": (
+        "only error, timer, message, signal, compensation, cancel and escalation boundary events are"
+    ),
     "intermediateCatchEvent": "only timer, message and signal intermediate catch events are",
-    "intermediateThrowEvent": "only none and signal intermediate throw events are",
+    "intermediateThrowEvent": (
+        "only none, signal, message, compensation and escalation intermediate throw events are"
+    ),
 }
+#: Elements that send a message: with a handler (bpm:type) or by the engine itself.
+MESSAGE_THROWERS = frozenset({"sendTask", "intermediateThrowEvent", "endEvent"})
+_MESSAGE_VERBS = {"startEvent": "start with"}
 _TIMER_KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 
 
@@ -80,22 +118,27 @@ def read_process(
     error_codes: dict[str, str] | None = None,
     message_names: dict[str, str] | None = None,
     signal_names: dict[str, str] | None = None,
+    *,
+    escalation_codes: dict[str, str] | None = None,
 ) -> DraftProcess:
     """Collect the process's flow elements, reporting elements the engine cannot run.
 
     `error_codes` maps the ids of the file's <error> elements to their errorCode, and
     `message_names` and `signal_names` the ids of its <message> and <signal> elements to
-    their names.
+    their names; `escalation_codes` the ids of its <escalation> elements to their
+    escalationCode.
     """
     draft = DraftProcess(
         process,
         error_codes=dict(error_codes or {}),
         message_names=dict(message_names or {}),
         signal_names=dict(signal_names or {}),
+        escalation_codes=dict(escalation_codes or {}),
     )
     draft.scopes[None] = DraftScope(None, process, runnable=True)
     _check_unique_ids(process, draft)
     _read_scope(process, None, runnable=True, draft=draft)
+    _read_associations(process, draft)
     if len(draft.nodes) > MAX_FLOW_NODES:
         draft.report(
             process, f"the process has {len(draft.nodes):,} flow nodes; the limit is {MAX_FLOW_NODES:,}"
@@ -135,7 +178,10 @@ def _read_node(element: XmlElement, scope: str | None, runnable: bool, draft: Dr
         return
     if node_id in draft.nodes or node_id in draft.flows:
         return  # a duplicate id, already reported
-    refusals = _refusals(element)
+    # The start event of an event subprocess follows its own rules (engine.bpmn.event_subprocesses).
+    in_event_subprocess = scope is not None and draft.nodes[scope].triggered_by_event
+    event_start = element.local == "startEvent" and in_event_subprocess
+    refusals = event_start_refusals(element) if event_start else _refusals(element)
     for message in refusals:
         draft.report(element, message)
     kind = None if refusals else SUPPORTED_NODES[element.local]
@@ -145,10 +191,15 @@ def _read_node(element: XmlElement, scope: str | None, runnable: bool, draft: Dr
         scope=scope,
         kind=kind,
         attached_to=element.get("attachedToRef") if element.local == "boundaryEvent" else None,
+        triggered_by_event=is_event_subprocess(element),
     )
     _read_extensions(node, draft)
     if kind is not None:
         _read_behaviour(node, draft)
+    if event_start:
+        node.cancel_activity = is_interrupting(element)
+    if node.trigger == "error":
+        read_error_variables(node, draft)
     draft.nodes[node_id] = node
     if element.local in CONTAINERS:
         inner_runnable = runnable and kind is not None
@@ -164,8 +215,6 @@ def _refusals(element: XmlElement) -> list[str]:
     if local in _EVENTS:
         return _event_definition_refusals(element)
     refusals = []
-    if local == "subProcess" and (element.get("triggeredByEvent") or "").lower() == "true":
-        refusals.append("event subprocesses (triggeredByEvent) are not supported yet")
     if SUPPORTED_NODES[local] in ACTIVITIES:
         refusals.extend(_activity_refusals(element))
     return refusals
@@ -205,8 +254,6 @@ def _activity_refusals(element: XmlElement) -> list[str]:
         for child in element.children_in(BPMN_MODEL_NS)
         if child.local in REFUSED_ACTIVITY_CHILDREN
     ]
-    if (element.get("isForCompensation") or "").strip().lower() == "true":
-        refusals.append("compensation handlers (isForCompensation) are not supported yet")
     for quantity in ("startQuantity", "completionQuantity"):
         if (element.get(quantity) or "1").strip() != "1":
             refusals.append(f"{quantity} other than 1 is not supported")
@@ -218,8 +265,11 @@ def _read_extensions(node: DraftNode, draft: DraftProcess) -> None:
         draft.report(node.element, message, line=line)
 
     check_unknown_bpm_attributes(node.element, report)
+    check_camunda_extensions(node.element, report)
     if node.kind is NodeKind.SERVICE_TASK:
         node.service = read_service_task(node.element, report)
+    elif node.local in MESSAGE_THROWERS:
+        _read_message_sender(node, report)
     elif node.kind is NodeKind.USER_TASK:
         node.user_task = read_user_task(node.element, report)
     elif node.local not in ("serviceTask", "userTask"):
@@ -229,7 +279,9 @@ def _read_extensions(node: DraftNode, draft: DraftProcess) -> None:
 def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
     element = node.element
     node.default_flow = element.get("default") or None
+    node.for_compensation = (element.get("isForCompensation") or "").strip().lower() == "true"
     if node.kind in (
+        NodeKind.START_EVENT,
         NodeKind.END_EVENT,
         NodeKind.BOUNDARY_EVENT,
         NodeKind.INTERMEDIATE_CATCH_EVENT,
@@ -252,10 +304,36 @@ def _read_behaviour(node: DraftNode, draft: DraftProcess) -> None:
             _read_message(node, messages[0].get("messageRef"), messages[0].line, draft)
         elif signals:
             _read_signal(node, signals[0], draft)
-    elif node.kind is NodeKind.RECEIVE_TASK:
+        _read_compensation_or_cancel(node, definitions)
+        read_escalation(node, definitions, draft)
+        if node.trigger != "message" and (node.service is not None or node.payload is not None):
+            draft.report(element, f"bpm:type and bpm:payload belong to message {_EVENTS[node.local]} only")
+            node.service = node.payload = None
+    elif node.kind in (NodeKind.RECEIVE_TASK, NodeKind.SEND_TASK):
         _read_message(node, element.get("messageRef"), element.line, draft)
     elif node.kind is NodeKind.SCRIPT_TASK:
         _read_script(node, draft)
+
+
+def _read_compensation_or_cancel(node: DraftNode, definitions: list[XmlElement]) -> None:
+    """Compensation events (engine/runtime/behaviours/compensation.py) and cancel events."""
+    if any(d.local == CANCEL_EVENT_DEFINITION for d in definitions):
+        node.trigger = "cancel"
+    compensations = [d for d in definitions if d.local == COMPENSATE_EVENT_DEFINITION]
+    if not compensations:
+        return
+    node.trigger = "compensate"
+    node.activity_ref = (compensations[0].get("activityRef") or "").strip() or None
+    wait = (compensations[0].get("waitForCompletion") or "true").strip().lower()
+    node.wait_for_completion = wait != "false"
+
+
+def _read_associations(process: XmlElement, draft: DraftProcess) -> None:
+    """Associations anywhere in the process: a compensation boundary event names its handler so."""
+    for element in process.iter():
+        if element.namespace == BPMN_MODEL_NS and element.local == "association":
+            source, target = element.get("sourceRef") or "", element.get("targetRef") or ""
+            draft.associations.append((source.strip(), target.strip(), element))
 
 
 def _timer(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> tuple[str, str] | None:
@@ -292,11 +370,17 @@ def _read_signal(node: DraftNode, definition: XmlElement, draft: DraftProcess) -
 
 
 def _read_message(node: DraftNode, ref: str | None, line: int, draft: DraftProcess) -> None:
-    """The message a catch event, boundary event or receive task waits for, and its key."""
+    """The message an event or task waits for, starts with or sends, and its correlation key.
+
+    A sender with a handler (bpm:type) needs no messageRef: its handler does the sending.
+    """
     node.trigger = "message"
     ref = (ref or "").strip()
+    if not ref and node.service is not None:
+        return
     if not ref:
-        draft.report(node.element, "no messageRef: which message does it wait for?", line=line)
+        verb = "send" if node.local in MESSAGE_THROWERS else _MESSAGE_VERBS.get(node.local, "wait for")
+        draft.report(node.element, f"no messageRef: which message does it {verb}?", line=line)
     elif ref not in draft.message_names:
         known = ", ".join(sorted(draft.message_names)) or "none"
         draft.report(
@@ -315,6 +399,36 @@ def _read_message(node: DraftNode, ref: str | None, line: int, draft: DraftProce
         draft.report(node.element, f"bpm:correlationKey is not a valid expression: {error.message}")
         return
     node.correlation_key = key[2:-1].strip() if key.startswith(("${", "#{")) else key
+
+
+def _read_message_sender(node: DraftNode, report: Report) -> None:
+    """A send task or message throw/end event: its handler (bpm:type), else its payload.
+
+    With a handler the message goes out through it, as a job like a service task's; without
+    one the engine publishes the message itself (engine.store.outbox).
+    """
+    attributes = bpm_attributes(node.element)
+    if (attributes.get("type") or "").strip():
+        node.service = read_service_task(node.element, report)
+        for name in ("correlationKey", "payload"):
+            if name in attributes:
+                report(f"bpm:{name} has no effect when a handler (bpm:type) sends the message", None)
+        return
+    check_java_delegates(node.element, report)
+    check_no_extension_children(node.element, report)
+    if "retry" in attributes:
+        report("bpm:retry needs a handler (bpm:type); without one the engine sends the message", None)
+    if "payload" not in attributes:
+        return
+    names = tuple(name.strip() for name in attributes["payload"].split(","))
+    bad = [name for name in names if not name.isidentifier()]
+    if bad or not names:
+        report(
+            f"bpm:payload '{attributes['payload']}' must be a comma-separated list of variable names",
+            None,
+        )
+        return
+    node.payload = names
 
 
 def _error_code(element: XmlElement, definition: XmlElement, draft: DraftProcess) -> str | None:

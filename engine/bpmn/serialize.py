@@ -71,6 +71,14 @@ def _node_to_json(node: Node) -> dict[str, Any]:
         "cancel_activity": node.cancel_activity,
         "message_name": node.message_name,
         "correlation_key": node.correlation_key,
+        "compensation_handler": node.compensation_handler,
+        "for_compensation": node.for_compensation,
+        "activity_ref": node.activity_ref,
+        "wait_for_completion": node.wait_for_completion,
+        "payload": None if node.payload is None else list(node.payload),
+        "triggered_by_event": node.triggered_by_event,
+        "error_code_variable": node.error_code_variable,
+        "error_message_variable": node.error_message_variable,
     }
 
 
@@ -97,6 +105,14 @@ def _node_from_json(data: Mapping[str, Any]) -> Node:
         cancel_activity=data.get("cancel_activity", True),
         message_name=data.get("message_name"),
         correlation_key=data.get("correlation_key"),
+        compensation_handler=data.get("compensation_handler"),
+        for_compensation=data.get("for_compensation", False),
+        activity_ref=data.get("activity_ref"),
+        wait_for_completion=data.get("wait_for_completion", True),
+        payload=None if data.get("payload") is None else tuple(data["payload"]),
+        triggered_by_event=data.get("triggered_by_event", False),
+        error_code_variable=data.get("error_code_variable"),
+        error_message_variable=data.get("error_message_variable"),
     )
 
 

@@ -32,9 +32,11 @@ SUPPORTED_NODES = MappingProxyType(
             NodeKind.PARALLEL_GATEWAY,
             NodeKind.INCLUSIVE_GATEWAY,
             NodeKind.SUB_PROCESS,
+            NodeKind.TRANSACTION,
             NodeKind.BOUNDARY_EVENT,
             NodeKind.INTERMEDIATE_CATCH_EVENT,
             NodeKind.RECEIVE_TASK,
+            NodeKind.SEND_TASK,
             NodeKind.EVENT_BASED_GATEWAY,
         )
     }
@@ -48,18 +50,18 @@ ACTIVITIES = frozenset(
         NodeKind.SERVICE_TASK,
         NodeKind.USER_TASK,
         NodeKind.SUB_PROCESS,
+        NodeKind.TRANSACTION,
         NodeKind.RECEIVE_TASK,
+        NodeKind.SEND_TASK,
     }
 )
 
 #: Flow elements the engine cannot run yet, with the reason shown to the modeller.
 REFUSED_NODES = MappingProxyType(
     {
-        "sendTask": "send tasks are not supported yet",
         "businessRuleTask": "business rule tasks are not supported yet",
         "callActivity": "call activities are not supported yet",
         "complexGateway": "complex gateways are not supported",
-        "transaction": "transaction subprocesses are not supported yet",
         "adHocSubProcess": "ad-hoc subprocesses are not supported",
         "callChoreography": "choreographies are not executable",
         "choreographyTask": "choreographies are not executable",
@@ -116,3 +118,6 @@ ERROR_EVENT_DEFINITION = "errorEventDefinition"
 TIMER_EVENT_DEFINITION = "timerEventDefinition"
 MESSAGE_EVENT_DEFINITION = "messageEventDefinition"
 SIGNAL_EVENT_DEFINITION = "signalEventDefinition"
+ESCALATION_EVENT_DEFINITION = "escalationEventDefinition"
+COMPENSATE_EVENT_DEFINITION = "compensateEventDefinition"
+CANCEL_EVENT_DEFINITION = "cancelEventDefinition"

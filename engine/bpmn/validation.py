@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.bpmn.draft import DraftFlow, DraftNode, DraftProcess
+from engine.bpmn.compensation import check_compensation
+from engine.bpmn.draft import DraftFlow, DraftNode, DraftProcess, DraftScope
+from engine.bpmn.event_subprocesses import check_event_subprocesses
 from engine.bpmn.graph import NodeKind
 from engine.bpmn.reachability import reachable_from
 from engine.bpmn.support import ACTIVITIES
@@ -21,6 +23,8 @@ def validate(draft: DraftProcess) -> None:
     connections = _connect(draft)
     _check_start_events(draft)
     _check_reachability(draft, connections)
+    check_compensation(draft, connections.outgoing, connections.incoming)
+    check_event_subprocesses(draft, connections.outgoing, connections.incoming)
     for node in draft.nodes.values():
         if node.kind is not None:
             _check_node_flows(draft, node, connections.outgoing[node.id], connections.incoming[node.id])
@@ -76,12 +80,12 @@ def _describe_scope(draft: DraftProcess, scope: str | None) -> str:
 
 def _check_start_events(draft: DraftProcess) -> None:
     for scope in draft.scopes.values():
-        if not scope.runnable:
-            continue
+        if not scope.runnable or (scope.id is not None and draft.nodes[scope.id].triggered_by_event):
+            continue  # an event subprocess's one start event is checked with the rest of it
         start_events = [
             node for node in draft.nodes.values() if node.scope == scope.id and node.local == "startEvent"
         ]
-        none_starts = [node for node in start_events if node.kind is NodeKind.START_EVENT]
+        none_starts = [n for n in start_events if n.kind is NodeKind.START_EVENT and not n.trigger]
         what = "process" if scope.id is None else "subprocess"
         if not start_events:
             draft.report(
@@ -92,6 +96,32 @@ def _check_start_events(draft: DraftProcess) -> None:
                 extra.element,
                 f"more than one none start event in {_describe_scope(draft, scope.id)} (the first is "
                 f"'{none_starts[0].id}'); the engine needs exactly one",
+            )
+        _check_triggered_start_events(draft, scope, [node for node in start_events if node.trigger])
+
+
+def _check_triggered_start_events(draft: DraftProcess, scope: DraftScope, triggered: list[DraftNode]) -> None:
+    """Timer, message and signal start events start instances: at process level only.
+
+    (Event subprocesses, whose start events follow their own rules, are not checked here.)
+    """
+    if scope.id is not None:
+        for node in triggered:
+            draft.report(
+                node.element,
+                f"a {node.trigger} start event cannot start an embedded subprocess; its start event "
+                "must be a none start event",
+            )
+        return
+    first_by_message: dict[str, DraftNode] = {}
+    for node in triggered:
+        if node.trigger != "message" or node.message_name is None:
+            continue
+        first = first_by_message.setdefault(node.message_name, node)
+        if first is not node:
+            draft.report(
+                node.element,
+                f"start event '{first.id}' already starts the process with message '{node.message_name}'",
             )
 
 
@@ -107,6 +137,8 @@ def _check_reachability(draft: DraftProcess, connections: _Connections) -> None:
         node.id
         for node in draft.nodes.values()
         if node.local == "startEvent"
+        or node.triggered_by_event  # started by its start event, not by a flow
+        or node.for_compensation  # a compensation handler: started by compensation, not by a flow
         or (node.kind is None and not connections.incoming[node.id] and node.attached_to is None)
     ]
     reached = reachable_from(roots, successors)
@@ -166,7 +198,7 @@ def _check_boundary_event(
         draft.report(node.element, f"a boundary event must be in the same scope as its activity '{host.id}'")
     if incoming:
         draft.report(node.element, f"a boundary event cannot have incoming sequence flows ({_ids(incoming)})")
-    if not outgoing:
+    if not outgoing and node.trigger != "compensate":  # compensation: see engine.bpmn.compensation
         draft.report(node.element, "a boundary event needs an outgoing sequence flow to continue on")
 
 

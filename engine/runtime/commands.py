@@ -11,12 +11,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from engine.runtime.modification import ModifyInstance, SetVariables
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
 class StartInstance:
     variables: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    #: The process-level start event that fired (a timer, message or signal start event);
+    #: None: the none start event.
+    start_event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,4 +95,6 @@ Command = (
     | CorrelateMessage
     | ReceiveSignal
     | CancelInstance
+    | ModifyInstance
+    | SetVariables
 )

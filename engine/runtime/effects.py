@@ -8,7 +8,9 @@ store in the graph by node id, so effects stay small.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,22 @@ class BroadcastSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishMessage:
+    """A message throw or end event or a send task without a handler sent a message.
+
+    The store writes it to the message outbox in the same transaction and correlates it after
+    commit (engine.store.outbox), so it reaches a waiting instance, a message start event or
+    the buffer exactly once, even across a crash.
+    """
+
+    node: str
+    name: str
+    #: The correlation key evaluated in the sender; None: no key.
+    key: str | None
+    variables: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class CancelSubscription:
     """The subscription closed (its token moved on): disarm its timer or message index."""
 
@@ -97,5 +115,6 @@ Effect = (
     | SubscribeMessage
     | SubscribeSignal
     | BroadcastSignal
+    | PublishMessage
     | CancelSubscription
 )

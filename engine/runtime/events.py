@@ -26,11 +26,24 @@ class EventType(StrEnum):
     #: A token withdrawn without completing (terminate end event, cancel). When the token
     #: sat at a subprocess, its child scope is gone too (its tokens were terminated first).
     TOKEN_TERMINATED = "token_terminated"  # token, node; data: reason
-    #: token = the owner (catch event token or activity token), node = the waiting event.
+    #: token = the owner (catch event token, activity token, or a subprocess's token for its event
+    #: subprocesses; None for the process's event subprocesses), node = the waiting event.
     SUBSCRIPTION_OPENED = "subscription_opened"  # data: subscription, kind
     SUBSCRIPTION_CLOSED = "subscription_closed"  # data: subscription
     INCIDENT_RAISED = "incident_raised"  # token, node; data: incident, error, details
     INCIDENT_RESOLVED = "incident_resolved"  # token, node; data: incident (the node runs again)
+    #: An activity with a compensation handler (or a subprocess with compensable work inside)
+    #: completed, or a subprocess holding such work was interrupted (`interrupted`: only its
+    #: inner work can be undone). token, node: the activity's; data: record, parent (the
+    #: subprocess token it completed in, None at process level), interrupted.
+    COMPENSATION_RECORDED = "compensation_recorded"
+    #: A compensation throw/end event (or a cancel end event) took these records to undo.
+    #: token: the one waiting at the event (its compensation scope runs the handlers), node:
+    #: the event; data: scope, handlers ([record, activity] in run order), consumed, then.
+    COMPENSATION_TRIGGERED = "compensation_triggered"
+    #: One handler starts / finished. token, node: the handler's; data: scope, record, activity.
+    COMPENSATION_STARTED = "compensation_started"
+    COMPENSATION_COMPLETED = "compensation_completed"
     INSTANCE_COMPLETED = "instance_completed"
     INSTANCE_TERMINATED = "instance_terminated"  # node: the terminate end event
     INSTANCE_CANCELLED = "instance_cancelled"  # data: reason

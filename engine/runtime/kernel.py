@@ -27,9 +27,13 @@ from engine.runtime.commands import (
 )
 from engine.runtime.effects import CancelWork, Effect, RaiseIncident
 from engine.runtime.events import Event, EventType
+from engine.runtime.modification import ModifyInstance, SetVariables
 from engine.runtime.state import ROOT_SCOPE, InstanceState, InstanceStatus, Token, TokenStatus, apply
 
 _TOKEN_ENDS = frozenset({EventType.NODE_COMPLETED, EventType.TOKEN_TERMINATED})
+_INSTANCE_ENDS = frozenset(
+    {EventType.INSTANCE_COMPLETED, EventType.INSTANCE_TERMINATED, EventType.INSTANCE_CANCELLED}
+)
 
 #: Node behaviours one command may run. A loop that never reaches a wait state (a gateway that
 #: always sends the token back through script tasks) would otherwise spin forever inside one
@@ -55,10 +59,10 @@ def handle(graph: ProcessGraph, state: InstanceState, command: Command) -> Outco
     """
     execution = Execution(graph, state.copy())
     match command:
-        case StartInstance(variables=variables):
+        case StartInstance(variables=variables, start_event=start_event):
             if state.status is not InstanceStatus.NEW:
                 raise CommandRejected("the instance has already been started")
-            execution.start(dict(variables))
+            execution.start(dict(variables), start_event)
         case CompleteTask(token=token_id, variables=variables):
             token = execution.waiting_token(token_id)
             if variables:
@@ -85,6 +89,14 @@ def handle(graph: ProcessGraph, state: InstanceState, command: Command) -> Outco
             from engine.runtime.behaviours.subscriptions import trigger
 
             trigger(execution, subscription_id, "signal", variables)
+        case ModifyInstance():
+            from engine.runtime.modification import modify
+
+            modify(execution, command)
+        case SetVariables():
+            from engine.runtime.modification import set_variables
+
+            set_variables(execution, command)
         case CancelInstance(reason=reason):
             execution.require_running()
             execution.terminate_scope(ROOT_SCOPE, reason="cancelled")
@@ -118,6 +130,11 @@ class Execution:
             from engine.runtime.behaviours.subscriptions import close_subscriptions_of
 
             close_subscriptions_of(self, token)
+        elif type_ in _INSTANCE_ENDS:
+            # The process scope's event subprocesses stop listening when it ends.
+            from engine.runtime.behaviours.subscriptions import close_subscriptions_of
+
+            close_subscriptions_of(self, None)
         event = Event(type_, node, token, data)
         apply(self.state, event)
         self.events.append(event)
@@ -128,9 +145,12 @@ class Execution:
 
     # -- commands --------------------------------------------------------------------------
 
-    def start(self, variables: dict[str, Any]) -> None:
+    def start(self, variables: dict[str, Any], start_event: str | None = None) -> None:
+        from engine.runtime.behaviours.start_events import start_node
+
+        node = start_node(self.graph, start_event)
         self.emit(EventType.INSTANCE_STARTED, variables=variables)
-        self.arrive(self.graph.start_events[None], ROOT_SCOPE, previous=None, flow=None)
+        self.arrive(node, ROOT_SCOPE, previous=None, flow=None)
 
     def require_running(self) -> None:
         if self.state.status is not InstanceStatus.RUNNING:
@@ -143,7 +163,9 @@ class Execution:
             raise CommandRejected(f"token {token_id} is no longer active")
         if token.status is not TokenStatus.WAITING:
             raise CommandRejected(f"token {token_id} at '{token.node}' is {token.status.value}, not waiting")
-        if self.graph.node(token.node).kind not in WAIT_STATES:
+        node = self.graph.node(token.node)
+        # A send task or message throw event with a handler (node.service) waits for its job.
+        if node.kind not in WAIT_STATES and node.service is None:
             raise CommandRejected(f"token {token_id} at '{token.node}' waits for an event, not for a task")
         return token
 
@@ -185,7 +207,10 @@ class Execution:
 
     def pass_through(self, token: Token, node: Node, flows: list[str]) -> None:
         """Complete `node` for `token` and continue along the given flows (in that order)."""
+        from engine.runtime.behaviours.compensation import record_completion
+
         self.emit(EventType.NODE_COMPLETED, node.id, token.id)
+        record_completion(self, token, node)
         for flow_id in flows:
             self.arrive(self.graph.flow(flow_id).target, token.scope, previous=token.id, flow=flow_id)
         if not flows:
@@ -198,7 +223,11 @@ class Execution:
         if scope == ROOT_SCOPE:
             self.emit(EventType.INSTANCE_COMPLETED)
             return
+        from engine.runtime.behaviours.compensation import scope_emptied
         from engine.runtime.behaviours.subprocesses import complete_scope
+
+        if scope_emptied(self, scope):
+            return  # a compensation scope runs its next handler, or its event moves on
 
         complete_scope(self, scope)
 

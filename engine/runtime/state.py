@@ -73,17 +73,49 @@ class Incident:
 class Subscription:
     """Something a token waits for besides its own task: today a timer.
 
-    `token` owns it: the token at an intermediate catch event, or the activity's token for a
-    boundary event. It closes when that token leaves or is withdrawn.
+    `token` owns it: the token at an intermediate catch event, the activity's token for a
+    boundary event, or the subprocess's token for the start event of one of its event
+    subprocesses (None for the process's). It closes when that token leaves or is withdrawn,
+    or when the instance ends.
     """
 
     id: int
     kind: str
     node: str
-    token: int
+    #: None: the process scope owns it (the start event of one of its event subprocesses).
+    token: int | None
     #: Messages: the name and correlation key (None: any key) a message must carry.
     message: str | None = None
     key: str | None = None
+
+
+@dataclass(slots=True)
+class CompensationRecord:
+    """One completion of an activity that compensation can undo (one per loop iteration)."""
+
+    id: int
+    node: str
+    #: The token that completed it: the records of a subprocess's inner work point at it.
+    token: int
+    #: The token of the subprocess it completed in (None: at process level).
+    parent: int | None
+    #: A subprocess left through a boundary event: its own handler never runs, its inner work
+    #: is still undone.
+    interrupted: bool = False
+
+
+@dataclass(slots=True)
+class CompensationRun:
+    """The handlers one compensation event runs, one after the other, in its own scope."""
+
+    scope: int
+    #: What the event's token does once every handler finished: "leave", "end" or "cancel".
+    then: str
+    #: [record, activity, activity token] of the handlers still to run, in run order; the
+    #: activity's token only for a compensation event subprocess (whose throw undoes its work).
+    pending: list[list[Any]]
+    #: [record, activity, handler token, activity token] of the handler running now.
+    running: list[Any] | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +128,10 @@ class InstanceState:
     #: "scope:gateway" -> how many times that join has fired in that scope instance.
     join_generations: dict[str, int] = field(default_factory=dict)
     subscriptions: dict[int, Subscription] = field(default_factory=dict)
+    #: Completed work that compensation may undo, and the compensations running (by scope).
+    compensations: dict[int, CompensationRecord] = field(default_factory=dict)
+    compensation_runs: dict[int, CompensationRun] = field(default_factory=dict)
+    next_compensation: int = 1
     next_token: int = 1
     next_scope: int = 1
     next_incident: int = 1
@@ -105,7 +141,7 @@ class InstanceState:
         return InstanceState.from_json(self.to_json())
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        snapshot = {
             "status": self.status.value,
             "variables": self.variables,
             "tokens": [
@@ -119,6 +155,17 @@ class InstanceState:
             ],
             "next": [self.next_token, self.next_scope, self.next_incident, self.next_subscription],
         }
+        if self.next_compensation > 1 or self.compensation_runs:
+            # Only instances that recorded compensable work carry it, so snapshots stored before
+            # compensation existed still equal their replay (`bpm verify`).
+            snapshot["compensation"] = {
+                "records": [
+                    [r.id, r.node, r.token, r.parent, r.interrupted] for r in self.compensations.values()
+                ],
+                "runs": [[r.scope, r.then, r.pending, r.running] for r in self.compensation_runs.values()],
+                "next": self.next_compensation,
+            }
+        return snapshot
 
     @staticmethod
     def from_json(raw: dict[str, Any]) -> InstanceState:
@@ -132,6 +179,12 @@ class InstanceState:
         for iid, token, node, error in raw["incidents"]:
             state.incidents[iid] = Incident(iid, token, node, error)
         state.join_generations = dict(raw["join_generations"])
+        compensation = copy.deepcopy(raw.get("compensation") or {})  # absent in older snapshots
+        for row in compensation.get("records", []):
+            state.compensations[row[0]] = CompensationRecord(*row)
+        for row in compensation.get("runs", []):
+            state.compensation_runs[row[0]] = CompensationRun(*row)
+        state.next_compensation = compensation.get("next", 1)
         for row in raw.get("subscriptions", []):
             state.subscriptions[row[0]] = Subscription(*row)
         counters = list(raw["next"]) + [1] * (4 - len(raw["next"]))  # snapshots before timers had 3
@@ -210,13 +263,20 @@ def apply(state: InstanceState, event: Event) -> None:
                 subscription_id,
                 data["kind"],
                 _node_id(event),
-                _token_id(event),
+                event.token,
                 data.get("message"),
                 data.get("key"),
             )
             state.next_subscription = max(state.next_subscription, subscription_id + 1)
         case EventType.SUBSCRIPTION_CLOSED:
             del state.subscriptions[data["subscription"]]
+        case (
+            EventType.COMPENSATION_RECORDED
+            | EventType.COMPENSATION_TRIGGERED
+            | EventType.COMPENSATION_STARTED
+            | EventType.COMPENSATION_COMPLETED
+        ):
+            _apply_compensation(state, event)
         case EventType.INCIDENT_RESOLVED:
             del state.incidents[data["incident"]]
             state.tokens[_token_id(event)].status = TokenStatus.ACTIVE
@@ -231,10 +291,35 @@ def apply(state: InstanceState, event: Event) -> None:
             state.incidents.clear()
             state.join_generations.clear()
             state.subscriptions.clear()
+            state.compensations.clear()
+            state.compensation_runs.clear()
+
+
+def _apply_compensation(state: InstanceState, event: Event) -> None:
+    data = event.data
+    match event.type:
+        case EventType.COMPENSATION_RECORDED:
+            record = data["record"]
+            state.compensations[record] = CompensationRecord(
+                record, _node_id(event), _token_id(event), data.get("parent"), data.get("interrupted", False)
+            )
+            state.next_compensation = max(state.next_compensation, record + 1)
+        case EventType.COMPENSATION_TRIGGERED:
+            for record in data["consumed"]:
+                del state.compensations[record]
+            handlers = [list(handler) for handler in data["handlers"]]
+            state.compensation_runs[data["scope"]] = CompensationRun(data["scope"], data["then"], handlers)
+        case EventType.COMPENSATION_STARTED:
+            run = state.compensation_runs[data["scope"]]
+            run.pending.pop(0)
+            run.running = [data["record"], data["activity"], _token_id(event), data.get("activity_token")]
+        case EventType.COMPENSATION_COMPLETED:
+            state.compensation_runs[data["scope"]].running = None
 
 
 def _drop_scope(state: InstanceState, scope_id: int) -> None:
     del state.scopes[scope_id]
+    state.compensation_runs.pop(scope_id, None)
     prefix = f"{scope_id}:"
     for key in [k for k in state.join_generations if k.startswith(prefix)]:
         del state.join_generations[key]

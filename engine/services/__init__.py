@@ -12,13 +12,14 @@ from engine.services.errors import (
     InvalidState,
     InvalidVariables,
     NotFound,
+    PermissionDenied,
     ServiceError,
 )
 from engine.services.instances import cancel_instance, retry_incident, start_instance
 from engine.services.jobs import complete_job, fail_job, run_pending_jobs, throw_job_error
 from engine.services.messages import Correlation, NoSubscription, correlate_message
 from engine.services.signals import broadcast_signal
-from engine.services.tasks import complete_user_task
+from engine.services.tasks import claim_user_task, complete_user_task, unclaim_user_task
 from engine.services.timers import fire_due_timers, fire_timer
 
 __all__ = [
@@ -29,9 +30,11 @@ __all__ = [
     "InvalidVariables",
     "NoSubscription",
     "NotFound",
+    "PermissionDenied",
     "ServiceError",
     "broadcast_signal",
     "cancel_instance",
+    "claim_user_task",
     "complete_job",
     "complete_user_task",
     "correlate_message",
@@ -43,4 +46,5 @@ __all__ = [
     "run_pending_jobs",
     "start_instance",
     "throw_job_error",
+    "unclaim_user_task",
 ]

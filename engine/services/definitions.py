@@ -12,9 +12,11 @@ from engine.bpmn.errors import BpmnError, Problem
 from engine.bpmn.graph import ProcessGraph
 from engine.handlers.registry import get_handler, unavailable_reason
 from engine.services.actors import user_or_none
-from engine.services.errors import DeploymentError
+from engine.services.errors import DeploymentError, NotFound
+from engine.store import clock
 from engine.store.execution import run_atomically
 from engine.store.models import ProcessDefinition
+from engine.store.start_events import activate_start_events, message_start_conflicts
 
 
 def deploy(xml: bytes | str, *, process_id: str | None = None, user: Any = None) -> ProcessDefinition:
@@ -44,9 +46,12 @@ def deploy(xml: bytes | str, *, process_id: str | None = None, user: Any = None)
         latest = ProcessDefinition.objects.filter(key=graph.id).order_by("-version").first()
         if latest is not None and latest.checksum == checksum:
             return latest
+        conflicts = message_start_conflicts(graph)
+        if conflicts:
+            raise DeploymentError(conflicts)
         # Two deployments racing for the same version number: the unique (key, version)
         # constraint fails one of them, and run_atomically runs it again with the next number.
-        return ProcessDefinition.objects.create(
+        definition = ProcessDefinition.objects.create(
             key=graph.id,
             version=latest.version + 1 if latest else 1,
             name=graph.name or "",
@@ -55,6 +60,9 @@ def deploy(xml: bytes | str, *, process_id: str | None = None, user: Any = None)
             checksum=checksum,
             deployed_by=deployed_by,
         )
+        # The new version takes over the start timers and message/signal start events.
+        activate_start_events(definition, graph, clock.now())
+        return definition
 
     return run_atomically(store)
 
@@ -81,3 +89,27 @@ def handler_problems(graph: ProcessGraph) -> list[Problem]:
                 messages = [f"handler '{node.service.type}' failed to check its fields: {failure}"]
         problems += [Problem(message, node.id, node.kind.value, node.line) for message in messages]
     return problems
+
+
+def suspend_definition(*, definition_id: int, user: Any = None) -> ProcessDefinition:
+    """Stop `definition_id` from starting new instances; running instances carry on.
+
+    Suspending a suspended definition changes nothing (so a retried request is harmless).
+    """
+    return _set_suspended(definition_id, True)
+
+
+def activate_definition(*, definition_id: int, user: Any = None) -> ProcessDefinition:
+    """Let a suspended definition start instances again; an active one stays as it is."""
+    return _set_suspended(definition_id, False)
+
+
+def _set_suspended(definition_id: int, suspended: bool) -> ProcessDefinition:
+    def update() -> ProcessDefinition:
+        ProcessDefinition.objects.filter(pk=definition_id).update(suspended=suspended)
+        definition = ProcessDefinition.objects.defer("bpmn_xml", "graph").filter(pk=definition_id).first()
+        if definition is None:
+            raise NotFound(f"process definition {definition_id} does not exist")
+        return definition
+
+    return run_atomically(update)

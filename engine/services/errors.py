@@ -1,10 +1,12 @@
 """What the services refuse, and why. Every message is written for the person who asked.
 
 Delivery layers map these to answers: NotFound -> 404, InvalidInput / DeploymentError -> 400,
-InvalidState -> 409.
+PermissionDenied -> 403 (or 404), InvalidState -> 409.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from engine.bpmn.errors import BpmnError
 
@@ -22,7 +24,23 @@ class InvalidInput(ServiceError, ValueError):
 
 
 class InvalidVariables(InvalidInput):
-    """Variables must be a JSON object: string names, JSON values."""
+    """Variables must be a JSON object: string names, JSON values; a form submission must fit the form.
+
+    `field_errors` maps each offending variable (form field id) to what is wrong with it, so
+    a page or an API answer can show each message next to its field; empty when the problem
+    is the whole object.
+    """
+
+    def __init__(self, message: str, *, field_errors: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.field_errors: dict[str, str] = dict(field_errors or {})
+
+
+class PermissionDenied(ServiceError):
+    """The user may not do this (e.g. act on a user task that is neither theirs nor their group's).
+
+    Delivery layers answer 404 where saying 403 would tell a stranger that the thing exists.
+    """
 
 
 class InvalidState(ServiceError):

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from engine.runtime import CancelInstance, CommandRejected, InstanceState, RetryIncident, StartInstance
+from engine.runtime.behaviours.start_events import starts_by
 from engine.runtime.commands import Command
 from engine.services.actors import user_or_none
 from engine.services.errors import InvalidInput, InvalidState, NotFound
 from engine.services.variables import check_variables
 from engine.store.execution import apply_command, run_atomically
-from engine.store.models import ID_LENGTH, Incident, ProcessDefinition, ProcessInstance
+from engine.store.graphs import graph_of
+from engine.store.models import ID_LENGTH, BusinessKeyClaim, Incident, ProcessDefinition, ProcessInstance
 
 
 def start_instance(
@@ -23,31 +25,64 @@ def start_instance(
     key: str | None = None,
     variables: Any = None,
     business_key: str | None = None,
+    unique_business_key: bool = False,
     user: Any = None,
+    start_event: str | None = None,
 ) -> ProcessInstance:
     """Start an instance of `definition`, or of the latest version of process `key`.
 
     The instance runs until every token rests in a wait state before this returns; it may
     already be completed. `variables` must be a JSON object.
+
+    With `unique_business_key`, the business key may be used once per process key (over all
+    versions): starting again with the same key returns the instance the first start made,
+    whose `created` attribute is then False (True for a new instance), and changes nothing.
+    That makes a start safe to repeat, e.g. after a timeout of the caller.
+
+    The instance begins at the none start event, or at `start_event`, a timer, message or
+    signal start event, as if it had fired (`bpm run` uses this for timer-started processes).
     """
     variables = check_variables(variables)
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > ID_LENGTH):
         raise InvalidInput(f"the business key must be a string of at most {ID_LENGTH} characters")
+    if unique_business_key and not business_key:
+        raise InvalidInput("unique_business_key needs a business key")
     chosen = _definition(definition, key)
     if chosen.suspended:
         raise InvalidState(
             f"process '{chosen.key}' version {chosen.version} is suspended: it starts no instances"
         )
+    graph = graph_of(chosen)
+    if start_event is not None and start_event not in {n.id for n in graph.triggered_start_events()}:
+        raise InvalidInput(f"'{start_event}' is not a timer, message or signal start event of {chosen}")
+    if start_event is None and graph.start_events.get(None) is None:
+        # Only its timer, message or signal start events start it (engine.store.start_events).
+        raise InvalidState(f"process '{chosen.key}' has no none start event; {starts_by(graph)}")
     started_by = user_or_none(user)
 
     def start() -> ProcessInstance:
+        if unique_business_key:
+            claims = BusinessKeyClaim.objects.filter(process_key=chosen.key, business_key=business_key)
+            claimed = claims.first()
+            if claimed is not None:
+                existing = ProcessInstance.objects.get(pk=claimed.instance_id)
+                existing.created = False
+                return existing
         instance = ProcessInstance.objects.create(
             definition=chosen,
             business_key=business_key,
             state=InstanceState().to_json(),
             started_by=started_by,
         )
-        return apply_command(instance.pk, StartInstance(variables))
+        if unique_business_key:
+            # A racing start with the same key fails here on the unique constraint; run_atomically
+            # runs it again, and then it finds this instance above.
+            BusinessKeyClaim.objects.create(
+                process_key=chosen.key, business_key=business_key, instance=instance
+            )
+        started = apply_command(instance.pk, StartInstance(variables, start_event))
+        started.created = True
+        return started
 
     return run_atomically(start)
 

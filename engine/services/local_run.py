@@ -27,6 +27,8 @@ from engine.store.models import (
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
+    StartTimer,
+    TimerStatus,
     Token,
     TokenStatus,
     UserTask,
@@ -110,14 +112,18 @@ def run_local(
     """
     complete = complete or {}
     graph = graph_of(definition.pk)
-    instance = start_instance(
-        definition=definition, variables=dict(variables or {}), business_key=business_key
-    )
+    start_event, virtual_now = _when_to_start(definition, graph, skip_timers)
+    with clock.virtual_time(virtual_now) if virtual_now else nullcontext():
+        instance = start_instance(
+            definition=definition,
+            variables=dict(variables or {}),
+            business_key=business_key,
+            start_event=start_event,
+        )
     feed = _EventFeed(instance.pk, graph, on_event)
     feed.publish_new()
     steps = 0
     progressed = True
-    virtual_now: datetime | None = None
     while progressed and steps < max_steps:
         with clock.virtual_time(virtual_now) if virtual_now else nullcontext():
             ran = run_pending_jobs(instance_id=instance.pk, limit=max_steps - steps)
@@ -147,6 +153,32 @@ def run_local(
     if steps >= max_steps and report.status == WAITING:
         return replace(report, step_limit_reached=True)
     return report
+
+
+def _when_to_start(
+    definition: ProcessDefinition, graph: ProcessGraph, skip_timers: bool
+) -> tuple[str | None, datetime | None]:
+    """The start event to start at, and the virtual time to start at (None: now).
+
+    A process with a none start event starts there, now. One with a timer start event starts
+    when its first start timer comes due: after waiting for it, or at once in virtual time.
+    One started only by messages or signals starts at the first of those start events, now, as
+    if its message (or signal) had arrived carrying the run's variables.
+    """
+    if graph.start_events.get(None) is not None:
+        return None, None
+    timer = (
+        StartTimer.objects.filter(definition=definition, status=TimerStatus.ARMED)
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if timer is None or timer.due_at is None:
+        triggered = graph.triggered_start_events()
+        return (triggered[0].id if triggered else None), None
+    if skip_timers:
+        return timer.node_id, max(timer.due_at, clock.now())
+    time.sleep(max(0.0, (timer.due_at - clock.now()).total_seconds()))
+    return timer.node_id, None
 
 
 def build_report(instance: ProcessInstance, graph: ProcessGraph) -> RunReport:

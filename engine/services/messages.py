@@ -1,10 +1,12 @@
-"""Correlating messages with the tokens that wait for them.
+"""Correlating messages with the tokens that wait for them, or with message start events.
 
 `correlate_message` looks for an open subscription for the message's name whose correlation
 key matches, oldest first, and delivers the message there (its variables are set on the
-instance). When none matches, it says so; or, given a time to live, it buffers the message so
-that a subscription opened before it expires takes it. A message id makes delivery
-idempotent: the same id sent again is reported as a duplicate and changes nothing.
+instance). When none matches and the latest version of a process has a message start event
+for the name, a new instance of it starts with the message's variables (the correlation key
+plays no part in that). When neither, it says so; or, given a time to live, it buffers the
+message so that a subscription opened before it expires takes it. A message id makes
+delivery idempotent: the same id sent again is reported as a duplicate and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,13 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from engine.runtime import CommandRejected, CorrelateMessage
 from engine.services.errors import InvalidInput, NotFound
 from engine.services.variables import check_variables
 from engine.store import clock
-from engine.store.execution import apply_command, run_atomically
-from engine.store.messages import lock_message_names, matching_subscriptions
-from engine.store.models import ID_LENGTH, Message
+from engine.store.execution import run_atomically
+from engine.store.messages import correlate
+from engine.store.models import ID_LENGTH
 
 
 class NoSubscription(NotFound):
@@ -29,9 +30,10 @@ class NoSubscription(NotFound):
 
 @dataclass(frozen=True, slots=True)
 class Correlation:
-    #: delivered: a waiting token took it; buffered: kept until `expires_at`; duplicate: its
-    #: message id was seen before, nothing was done.
-    outcome: Literal["delivered", "buffered", "duplicate"]
+    #: delivered: a waiting token took it; started: a message start event started the
+    #: instance with it; buffered: kept until its ttl ends; duplicate: its message id was
+    #: seen before, nothing was done.
+    outcome: Literal["delivered", "started", "buffered", "duplicate"]
     instance_id: int | None = None
 
 
@@ -56,40 +58,15 @@ def correlate_message(
     values = check_variables(variables, what="message variables")
 
     def work() -> Correlation:
-        now = clock.now()
-        lock_message_names([name])  # before any instance row: see engine.store.messages
-        if message_id is not None and Message.objects.filter(message_id=message_id).exists():
-            return Correlation("duplicate")
-        for subscription in matching_subscriptions(name, correlation_key):
-            try:
-                instance = apply_command(
-                    subscription.instance_id, CorrelateMessage(subscription.subscription_id, values)
-                )
-            except CommandRejected:
-                continue  # its token moved on in the meantime
-            if message_id is not None:
-                Message.objects.create(
-                    name=name,
-                    correlation_key=correlation_key,
-                    variables=values,
-                    message_id=message_id,
-                    created_at=now,
-                    consumed_at=now,
-                    consumed_by=instance,
-                )
-            return Correlation("delivered", instance.pk)
-        if ttl is None:
-            key = f" with correlation key '{correlation_key}'" if correlation_key is not None else ""
-            raise NoSubscription(f"no instance is waiting for message '{name}'{key}")
-        Message.objects.create(
-            name=name,
-            correlation_key=correlation_key,
-            variables=values,
-            message_id=message_id,
-            created_at=now,
-            expires_at=now + ttl,
+        outcome, instance = correlate(
+            name=name, key=correlation_key, variables=values, message_id=message_id, ttl=ttl, now=clock.now()
         )
-        return Correlation("buffered")
+        if outcome == "unmatched":
+            key = f" with correlation key '{correlation_key}'" if correlation_key is not None else ""
+            raise NoSubscription(
+                f"no instance is waiting for message '{name}'{key}, and no process starts with it"
+            )
+        return Correlation(outcome, None if instance is None else instance.pk)
 
     return run_atomically(work)
 

@@ -1,4 +1,4 @@
-"""Firing due timers: never early, never twice.
+"""Firing due timers, of waiting tokens and of start events: never early, never twice.
 
 `fire_timer` runs in one transaction: it sends FireTimer to the kernel (which takes the
 instance row, in the store's lock order, see engine.store.execution), then moves the timer on
@@ -15,7 +15,8 @@ from engine.runtime import CommandRejected, FireTimer
 from engine.store import clock
 from engine.store.errors import Conflict
 from engine.store.execution import apply_command, run_atomically
-from engine.store.models import ProcessInstance, Timer, TimerStatus
+from engine.store.models import ProcessInstance, StartTimer, Timer, TimerStatus
+from engine.store.start_events import begin_instance
 from engine.timers import parse_timer
 
 logger = logging.getLogger(__name__)
@@ -59,19 +60,60 @@ def fire_timer(*, timer_id: int) -> ProcessInstance | None:
     return run_atomically(work)
 
 
+def fire_start_timer(*, timer_id: int) -> ProcessInstance | None:
+    """Fire one start timer if it is armed and due: the instance it started, or None.
+
+    The compare-and-set on (status, fired_count) is the transaction's first write, so a second
+    scheduler waits on the timer row and then finds it moved on; the instance is started in
+    the same transaction, so a crash loses neither the firing nor the instance.
+    """
+
+    def work() -> ProcessInstance | None:
+        now = clock.now()
+        timer = StartTimer.objects.filter(pk=timer_id).select_related("definition").first()
+        if timer is None or timer.status != TimerStatus.ARMED or timer.due_at is None or timer.due_at > now:
+            return None
+        if timer.definition.suspended:
+            return None  # it fires, late, once the definition is activated again
+        next_due = parse_timer(timer.kind, timer.spec).next_due(timer.due_at, timer.fired_count + 1, now=now)
+        claimed = StartTimer.objects.filter(
+            pk=timer.pk, status=TimerStatus.ARMED, fired_count=timer.fired_count
+        ).update(
+            fired_count=timer.fired_count + 1,
+            last_fired_at=now,
+            due_at=next_due or timer.due_at,
+            status=TimerStatus.ARMED if next_due is not None else TimerStatus.FIRED,
+        )
+        if not claimed:
+            return None  # another scheduler fired it (or a new version cancelled it) meanwhile
+        return begin_instance(timer.definition, variables={}, start_event=timer.node_id)
+
+    return run_atomically(work)
+
+
 def fire_due_timers(*, limit: int = 100) -> int:
-    """Fire every armed timer due by now, earliest first; how many fired.
+    """Fire every armed timer due by now, earliest first, then the due start timers; how many fired.
 
     A timer that cannot be fired (its definition broken, conflicts that do not settle) is
     logged and skipped, so it cannot hold up the timers due after it.
     """
-    due = Timer.objects.filter(status=TimerStatus.ARMED, due_at__lte=clock.now()).order_by("due_at", "pk")
+    now = clock.now()
+    due = Timer.objects.filter(status=TimerStatus.ARMED, due_at__lte=now).order_by("due_at", "pk")
+    due_starts = StartTimer.objects.filter(
+        status=TimerStatus.ARMED, due_at__lte=now, definition__suspended=False
+    ).order_by("due_at", "pk")
     fired = 0
-    for timer_id in list(due.values_list("pk", flat=True)[:limit]):
-        try:
-            fired += fire_timer(timer_id=timer_id) is not None
-        except Exception:
-            logger.exception("timer %s could not be fired; it is tried again on the next pass", timer_id)
+    for what, fire, ids in (
+        ("timer", fire_timer, list(due.values_list("pk", flat=True)[:limit])),
+        ("start timer", fire_start_timer, list(due_starts.values_list("pk", flat=True)[:limit])),
+    ):
+        for timer_id in ids:
+            try:
+                fired += fire(timer_id=timer_id) is not None
+            except Exception:
+                logger.exception(
+                    "%s %s could not be fired; it is tried again on the next pass", what, timer_id
+                )
     return fired
 
 

@@ -19,14 +19,17 @@ from engine.runtime import (
     CancelWork,
     Effect,
     OpenUserTask,
+    PublishMessage,
     RaiseIncident,
     ScheduleJob,
     ScheduleTimer,
     SubscribeMessage,
     SubscribeSignal,
 )
+from engine.store.assignments import assign
 from engine.store.models import (
     OPEN_JOB_STATUSES,
+    CandidateKind,
     Incident,
     Job,
     JobStatus,
@@ -36,6 +39,7 @@ from engine.store.models import (
     Timer,
     TimerStatus,
     UserTask,
+    UserTaskCandidate,
     UserTaskStatus,
 )
 from engine.store.retry import parse_retry_policy
@@ -80,6 +84,10 @@ def apply_effects(
                 from engine.store.signals import throw_signal
 
                 throw_signal(name, instance)
+            case PublishMessage():
+                from engine.store.outbox import record_message
+
+                record_message(effect, instance)
             case CancelSubscription(subscription=subscription):
                 _cancel_timer(instance, subscription, timers)
                 subscriptions = [s for s in subscriptions if s.subscription_id != subscription]
@@ -96,6 +104,7 @@ def apply_effects(
                 incidents.append(_incident(instance, effect, now))
     Job.objects.bulk_create(jobs)
     UserTask.objects.bulk_create(tasks)
+    UserTaskCandidate.objects.bulk_create(_candidates(tasks))
     Incident.objects.bulk_create(incidents)
     Timer.objects.bulk_create(timers)
     MessageSubscription.objects.bulk_create(subscriptions)
@@ -130,19 +139,37 @@ def _job(instance: ProcessInstance, token: int, node: Node, now: datetime) -> Jo
 
 def _user_task(instance: ProcessInstance, token: int, node: Node, now: datetime) -> UserTask:
     definition = node.user_task or UserTaskDefinition()
+    # The instance row already holds the variables this command set (engine.store.execution).
+    assignment = assign(
+        definition, instance.variables, now, where=f"instance {instance.pk}, user task '{node.id}'"
+    )
     return UserTask(
         instance=instance,
         token_id=token,
         node_id=node.id,
         name=node.name or node.id,
-        assignee=definition.assignee or "",
-        candidate_groups=list(definition.candidate_groups),
-        candidate_users=list(definition.candidate_users),
-        due_date=definition.due_date or "",
+        assignee=assignment.assignee,
+        candidate_groups=assignment.candidate_groups,
+        candidate_users=assignment.candidate_users,
+        due_date=assignment.due_date,
         form_key=definition.form_key or "",
         form_fields=[form_field_json(field) for field in definition.form_fields],
         created_at=now,
     )
+
+
+def _candidates(tasks: list[UserTask]) -> list[UserTaskCandidate]:
+    """The query side of each open task's candidate lists (bulk_create has set the task ids)."""
+    return [
+        UserTaskCandidate(task=task, kind=kind, name=name)
+        for task in tasks
+        if task.status == UserTaskStatus.OPEN
+        for kind, names in (
+            (CandidateKind.USER, task.candidate_users),
+            (CandidateKind.GROUP, task.candidate_groups),
+        )
+        for name in names
+    ]
 
 
 def form_field_json(field: FormField) -> dict[str, Any]:

@@ -10,8 +10,9 @@ take it BEFORE the instance row, so the two orders cannot deadlock.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from django.db import connection
 from django.db.models import Q
@@ -47,6 +48,61 @@ def matching_subscriptions(name: str, key: str | None) -> list[MessageSubscripti
         else Q(correlation_key__isnull=True)
     )
     return list(MessageSubscription.objects.filter(keys, name=name).order_by("created_at", "pk"))
+
+
+#: What became of a correlated message: a waiting token took it (delivered), a message start
+#: event started an instance with it (started), it waits in the buffer (buffered), its id was
+#: seen before (duplicate), or nothing took it and it was not to be buffered (unmatched).
+Outcome = Literal["delivered", "started", "buffered", "duplicate", "unmatched"]
+
+
+def correlate(
+    *,
+    name: str,
+    key: str | None,
+    variables: Mapping[str, Any],
+    message_id: str | None,
+    ttl: timedelta | None,
+    now: datetime,
+) -> tuple[Outcome, ProcessInstance | None]:
+    """Deliver one message; call inside a transaction (run_atomically), nothing else before it.
+
+    Precedence (Camunda 7's): a waiting token first, oldest subscription first; else the
+    latest version of the process whose message start event takes `name` starts; else the
+    message is buffered for `ttl` (when given).
+    """
+    from engine.runtime import CommandRejected
+    from engine.store.execution import apply_command
+    from engine.store.start_events import start_by_message
+
+    lock_message_names([name])  # before any instance row: see the module doc
+    if message_id is not None and Message.objects.filter(message_id=message_id).exists():
+        return "duplicate", None
+    outcome: Outcome = "delivered"
+    instance = None
+    for subscription in matching_subscriptions(name, key):
+        try:
+            instance = apply_command(
+                subscription.instance_id, CorrelateMessage(subscription.subscription_id, variables)
+            )
+            break
+        except CommandRejected:
+            continue  # its token moved on in the meantime
+    if instance is None:
+        outcome, instance = "started", start_by_message(name, variables)
+    message = Message(
+        name=name, correlation_key=key, variables=dict(variables), message_id=message_id, created_at=now
+    )
+    if instance is not None:
+        if message_id is not None:  # kept, consumed, so that the id is known next time
+            message.consumed_at, message.consumed_by = now, instance
+            message.save()
+        return outcome, instance
+    if ttl is None:
+        return "unmatched", None
+    message.expires_at = now + ttl
+    message.save()
+    return "buffered", None
 
 
 def take_buffered(subscription: SubscribeMessage, instance: ProcessInstance, now: datetime) -> Message | None:

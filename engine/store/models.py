@@ -301,6 +301,32 @@ class UserTask(models.Model):
         return f"{self.name} ({self.status})"
 
 
+class CandidateKind(models.TextChoices):
+    USER = "user"
+    GROUP = "group"
+
+
+class UserTaskCandidate(models.Model):
+    """One candidate user or group of a user task, one row each so inboxes can query them.
+
+    The same names are on the task as JSON lists (what the model said, for display); JSON
+    containment cannot be queried on SQLite, so the tasklist and the API look here.
+    """
+
+    task = models.ForeignKey(UserTask, on_delete=models.CASCADE, related_name="candidates")
+    kind = models.CharField(max_length=8, choices=CandidateKind.choices)
+    name = models.CharField(max_length=ID_LENGTH)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("task", "kind", "name"), name="user_task_candidate_unique"),
+        )
+        indexes = (models.Index(fields=("kind", "name"), name="user_task_candidate_name"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} for task {self.task_id}"
+
+
 class Incident(models.Model):
     """A token stopped by an error; open while `resolved_at` is empty."""
 
@@ -479,3 +505,127 @@ class SignalDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"signal {self.signal_id} delivered to instance {self.instance_id}"
+
+
+class StartTimer(models.Model):
+    """A timer start event of the latest version of a process: each firing starts an instance.
+
+    Armed when the version is deployed and cancelled when a newer version replaces it. Firing
+    is a compare-and-set on (`status`, `fired_count`) in the transaction that starts the
+    instance, as for Timer: never early, never twice.
+    """
+
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.CASCADE, related_name="start_timers")
+    node_id = models.CharField(max_length=ID_LENGTH)
+    kind = models.CharField(max_length=10)
+    spec = models.CharField(max_length=200, help_text="timeDate / timeDuration / timeCycle text.")
+    status = models.CharField(max_length=10, choices=TimerStatus.choices, default=TimerStatus.ARMED)
+    due_at = models.DateTimeField(null=True, blank=True)
+    fired_count = models.PositiveIntegerField(default=0)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=("definition", "node_id"), name="start_timer_unique"),)
+        indexes = (models.Index(fields=("status", "due_at"), name="start_timer_due"),)
+
+    def __str__(self) -> str:
+        return f"start timer {self.node_id} ({self.spec}) {self.status}, due {self.due_at}"
+
+
+class StartSubscription(models.Model):
+    """A message or signal start event of the latest version of a process.
+
+    Deploying a newer version of the process deletes the older version's rows, so only the
+    latest version is started by a message or a signal.
+    """
+
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.CASCADE, related_name="start_subscriptions"
+    )
+    node_id = models.CharField(max_length=ID_LENGTH)
+    trigger = models.CharField(max_length=10, help_text="message or signal")
+    name = models.CharField(max_length=ID_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("definition", "node_id"), name="start_subscription_unique"),
+        )
+        indexes = (models.Index(fields=("trigger", "name"), name="start_subscription_lookup"),)
+
+    def __str__(self) -> str:
+        return f"{self.trigger} {self.name} starts {self.definition_id} at {self.node_id}"
+
+
+class SignalStart(models.Model):
+    """An instance a broadcast signal started: at most one per (signal, definition), even after a crash."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="starts")
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.CASCADE, related_name="+")
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=("signal", "definition"), name="signal_start_once"),)
+
+    def __str__(self) -> str:
+        return f"signal {self.signal_id} started instance {self.instance_id}"
+
+
+class OutboxMessage(models.Model):
+    """A message a process sent (the outbox): written with the command that sent it.
+
+    Correlated after commit like any message (a waiting token, a message start event, or the
+    buffer), in one transaction with setting `sent_at`, so it is never lost and never sent twice.
+    """
+
+    name = models.CharField(max_length=ID_LENGTH)
+    # NULL: the message carries no key.
+    correlation_key = models.CharField(max_length=ID_LENGTH, null=True, blank=True)  # noqa: DJ001
+    variables = models.JSONField(default=dict, blank=True)
+    sent_by = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages_sent"
+    )
+    node_id = models.CharField(max_length=ID_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    #: delivered, started or buffered (see engine.services.messages.Correlation).
+    outcome = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = (models.Index(fields=("sent_at", "created_at"), name="message_outbox"),)
+
+    def __str__(self) -> str:
+        return f"message {self.name} from {self.node_id} ({self.outcome or 'pending'})"
+
+
+class BusinessKeyClaim(models.Model):
+    """A business key taken by an instance started with `unique_business_key` (per process key).
+
+    The unique constraint is what makes such a start idempotent even when two requests race:
+    the loser's transaction fails on it and, run again, finds the winner's instance.
+    """
+
+    process_key = models.CharField(max_length=ID_LENGTH)
+    business_key = models.CharField(max_length=ID_LENGTH)
+    instance = models.OneToOneField(ProcessInstance, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("process_key", "business_key"), name="business_key_claim_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.process_key}/{self.business_key} -> instance {self.instance_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per `bpm worker` process, touched on every scheduler pass (the health endpoint reads it)."""
+
+    owner = models.CharField(max_length=ID_LENGTH, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.owner}, last seen {self.last_seen_at}"

@@ -14,6 +14,7 @@ from engine.runtime import CommandRejected, ReceiveSignal
 from engine.store import clock
 from engine.store.execution import apply_command, run_atomically
 from engine.store.models import ProcessInstance, Signal, SignalDelivery, SignalSubscription
+from engine.store.start_events import start_by_signal
 
 
 def record_signal(name: str, variables: dict, thrown_by: ProcessInstance | None) -> Signal:
@@ -31,7 +32,9 @@ def throw_signal(name: str, thrown_by: ProcessInstance) -> None:
 
 
 def deliver_signal(signal_id: int) -> int:
-    """Hand the signal to every subscription that existed when it was thrown; how many took it."""
+    """Hand the signal to every subscription that existed when it was thrown, and start an
+    instance of every process with a start event for it; how many subscriptions took it plus
+    how many instances started."""
     signal = Signal.objects.filter(pk=signal_id, delivered_at__isnull=True).first()
     if signal is None:
         return 0
@@ -41,6 +44,7 @@ def deliver_signal(signal_id: int) -> int:
         .values_list("instance_id", "subscription_id")
     )
     delivered = sum(_deliver_to(signal, instance_id, subscription) for instance_id, subscription in receivers)
+    delivered += start_by_signal(signal)
     Signal.objects.filter(pk=signal.pk, delivered_at__isnull=True).update(delivered_at=clock.now())
     return delivered
 

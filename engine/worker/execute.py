@@ -62,7 +62,8 @@ def execute_job(job: Job, owner: str, *, lock_for: timedelta, clock: Clock = tim
                 job, owner, lambda: throw_job_error(job_id=job.pk, code=code, message=message), clock
             )
         case HandlerFailed(error=error, details=details, retryable=retryable):
-            if retryable and policy.has_attempts_left(job.attempts):
+            # job.max_attempts comes from the policy, unless an operator set the job's retries.
+            if retryable and job.attempts < job.max_attempts:
                 return _schedule_retry(job, owner, policy, error, details, clock)
             _report_failure(job, error, _incident_details(job, policy, details, retryable))
             return "failed"

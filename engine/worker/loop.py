@@ -27,7 +27,9 @@ from django.db import connection
 from django.utils import timezone
 
 from engine.services.timers import fire_due_timers
+from engine.services.workers import record_worker_heartbeat
 from engine.store.models import Job
+from engine.store.outbox import send_pending_messages
 from engine.store.signals import deliver_pending_signals
 from engine.worker.claim import Clock, claim_next, new_owner
 from engine.worker.dispatch import dispatch_due
@@ -137,11 +139,15 @@ class Worker:
         """Crash recovery, due timers, then (with django-q2) the jobs due but not on their way."""
         now = self.clock()
         stages = [
+            # First, so the health endpoint sees a worker that is alive even if a stage fails.
+            ("heartbeat", lambda: record_worker_heartbeat(owner=self.owner, now=now)),
             ("lock recovery", lambda: recover_expired_locks(now)),
             # Timers fire by the store's clock: never early, once (engine.services.timers).
             ("due timers", fire_due_timers),
             # Signals thrown just before a crash are still in the outbox.
             ("pending signals", deliver_pending_signals),
+            # Messages sent by processes (message throw/end events, send tasks), likewise.
+            ("pending messages", send_pending_messages),
         ]
         if self.queue == "django-q":
             stages.append(("job dispatch", lambda: dispatch_due(now)))

@@ -68,8 +68,7 @@ def test_it_reads_extensions_under_any_prefix() -> None:
 def test_it_ignores_extension_elements_of_other_tools() -> None:
     xml = service_task(
         'bpm:type="noop"',
-        '<camunda:inputOutput><camunda:inputParameter name="a">1</camunda:inputParameter>'
-        "</camunda:inputOutput>\n"
+        '<camunda:properties><camunda:property name="a" value="1"/></camunda:properties>\n'
         '<zeebe:taskDefinition xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" type="x"/>\n',
     )
     assert dict(service_of(xml).fields) == {}
@@ -226,10 +225,6 @@ def test_it_refuses_a_malformed_template_in_a_user_task_attribute() -> None:
 
 def test_it_accepts_templates_in_user_task_attributes() -> None:
     assert user_task_of(user_task('bpm:assignee="${initiator}"')).assignee == "${initiator}"
-
-
-def test_it_does_not_read_camunda_user_task_attributes() -> None:
-    assert user_task_of(user_task('camunda:assignee="bob"')).assignee is None
 
 
 def test_it_reports_all_extension_problems_of_a_task_together() -> None:

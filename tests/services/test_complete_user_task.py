@@ -51,12 +51,13 @@ def test_it_completes_the_task_and_moves_the_token_on() -> None:
     instance = start_instance(definition=deploy(review_process()), variables={"amount": 5})
     task = UserTask.objects.get(instance=instance)
 
-    done = complete_user_task(task_id=task.pk, variables={"approved": True}, user=user)
+    # alice is the assignee; what she sends is the task's form (amount), checked by engine.forms.
+    done = complete_user_task(task_id=task.pk, variables={"amount": "7"}, user=user)
 
     task.refresh_from_db()
     assert (task.status, task.completed_by) == ("completed", user)
     assert task.completed_at is not None
-    assert (done.status, done.variables) == ("completed", {"amount": 5, "approved": True})
+    assert (done.status, done.variables) == ("completed", {"amount": 7})
     assert verify_instance(done) == []
 
 

@@ -54,42 +54,50 @@ def open_boundary_subscriptions(execution: Execution, token: Token, activity: No
 
 
 def open_subscription(execution: Execution, token: Token, event: Node) -> None:
+    subscribe(execution, token, event, owner=token.id)
+
+
+def subscribe(execution: Execution, token: Token, event: Node, *, owner: int | None) -> bool:
+    """Open a subscription for `event`, owned by token `owner` (None: the process scope, for
+    event subprocesses). A correlation key that fails is an incident on `token` (False).
+    """
     subscription = execution.state.next_subscription
     if event.trigger == "timer":
         execution.emit(
-            EventType.SUBSCRIPTION_OPENED, event.id, token.id, subscription=subscription, kind="timer"
+            EventType.SUBSCRIPTION_OPENED, event.id, owner, subscription=subscription, kind="timer"
         )
         execution.effect(ScheduleTimer(subscription, event.id))
-        return
+        return True
     if event.trigger == "signal":
         name = event.message_name or ""
         execution.emit(
             EventType.SUBSCRIPTION_OPENED,
             event.id,
-            token.id,
+            owner,
             subscription=subscription,
             kind="signal",
             message=name,
         )
         execution.effect(SubscribeSignal(subscription, event.id, name))
-        return
+        return True
     try:
         key = correlation_key(event, execution.state.variables)
     except ExpressionError as error:
         execution.raise_incident(
             token, f"correlation key of '{event.id}' ({event.correlation_key}) failed: {error.message}"
         )
-        return
+        return False
     execution.emit(
         EventType.SUBSCRIPTION_OPENED,
         event.id,
-        token.id,
+        owner,
         subscription=subscription,
         kind="message",
         message=event.message_name,
         key=key,
     )
     execution.effect(SubscribeMessage(subscription, event.id, event.message_name or "", key))
+    return True
 
 
 def correlation_key(event: Node, variables: Mapping[str, Any]) -> str | None:
@@ -100,7 +108,8 @@ def correlation_key(event: Node, variables: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def close_subscriptions_of(execution: Execution, token_id: int) -> None:
+def close_subscriptions_of(execution: Execution, token_id: int | None) -> None:
+    """Close what `token_id` owns (None: the process scope's, when the instance ends)."""
     for subscription in [s for s in execution.state.subscriptions.values() if s.token == token_id]:
         close_subscription(execution, subscription.id)
 
@@ -118,6 +127,7 @@ def trigger(
 ) -> None:
     """A timer fired or a message arrived for this subscription: the waiting token moves on."""
     from engine.runtime.behaviours.errors import interrupt
+    from engine.runtime.behaviours.event_subprocesses import event_subprocess_triggered, is_event_start
     from engine.runtime.kernel import CommandRejected
 
     execution.require_running()
@@ -125,7 +135,10 @@ def trigger(
     if subscription is None or subscription.kind != kind:
         raise CommandRejected(f"{kind} subscription {subscription_id} is no longer active")
     event = execution.graph.node(subscription.node)
-    token = execution.state.tokens[subscription.token]
+    if is_event_start(execution.graph, event):
+        event_subprocess_triggered(execution, subscription, kind, variables)
+        return
+    token = execution.state.tokens[subscription.token or 0]
     if variables:
         execution.emit(EventType.VARIABLES_UPDATED, event.id, token.id, values=dict(variables))
     if token.node != event.id and event.kind is not NodeKind.BOUNDARY_EVENT:
