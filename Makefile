@@ -19,7 +19,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 NPM_STAMP := $(if $(wildcard package.json),node_modules/.installed)
 
-.PHONY: run setup test test-sqlite test-postgres lint format check-postgres
+.PHONY: run setup test test-sqlite test-postgres lint format check-postgres api-schema
 
 run: setup
 	@echo "Serving on http://$(ADDRESS)/ with BPM_DEBUG=1 (local development only). Stop with Ctrl-C."
@@ -37,6 +37,7 @@ PYTEST_POSTGRES := DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTEST)
 # fails the build like any other non-zero code.
 test: setup $(DEV_STAMP)
 	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory api-schema
 	@$(MAKE) --no-print-directory check-postgres
 	$(PYTEST_SQLITE)
 	$(PYTEST_POSTGRES)
@@ -46,6 +47,11 @@ test-sqlite: setup $(DEV_STAMP)
 
 test-postgres: setup $(DEV_STAMP) check-postgres
 	$(PYTEST_POSTGRES)
+
+# The OpenAPI schema of the REST API must generate and validate without a single warning.
+# (The property-based fuzz run against it, tests/api/test_fuzz.py, is part of the suite.)
+api-schema: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -62,6 +68,17 @@ check-postgres: $(RUNTIME_STAMP)
 		echo "The test suite also runs on PostgreSQL: start it, or point TEST_POSTGRES_URL at a server."; \
 		echo "(To run only the SQLite half: make test-sqlite)"; \
 		exit 1; }
+
+# The benchmark environment: SpiffWorkflow, the yardstick of bench/straight_through.py, in a venv
+# of its own (.venv-bench), never in .venv: the product does not depend on it. See docs/BENCHMARKS.md.
+BENCH_VENV := .venv-bench
+.PHONY: bench-env
+bench-env: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: bench/requirements-spiff.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements-spiff.txt
+	touch $@
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \

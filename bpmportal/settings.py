@@ -27,6 +27,8 @@ ALLOWED_HOSTS = env_list("BPM_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("BPM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First, so `manage.py runserver` serves the ASGI application (HTTP and live WebSockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,6 +38,13 @@ INSTALLED_APPS = [
     "engine.apps.EngineConfig",
     "modeler.apps.ModelerConfig",
     "monitoring.apps.MonitoringConfig",
+    # The tasklist: people's user task inbox (engine/tasklist, docs/tasklist.md).
+    "engine.tasklist.apps.TasklistConfig",
+    # The REST API (engine/api, docs/api.md).
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +195,52 @@ Q_CLUSTER = {
     "poll": 0.2,
     "label": "Job queue",
     **({"redis": BPM_REDIS_URL} if BPM_REDIS_URL else {"orm": "default"}),
+}
+
+# Live monitoring (docs/monitoring.md): WebSocket pages subscribe to channel-layer groups fed
+# by the event relay. Without Redis the layer lives in the web process (embedded mode); with
+# BPM_REDIS_URL every web process shares it through Redis (scale mode).
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [BPM_REDIS_URL]}}
+        if BPM_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+# How often, in milliseconds, the relay looks for newly committed events.
+BPM_MONITORING_POLL_MS = env_int("BPM_MONITORING_POLL_MS", 250, minimum=20)
+# Prometheus may scrape /metrics with `Authorization: Bearer <this>`; empty: only logged-in viewers.
+BPM_METRICS_TOKEN = env_str("BPM_METRICS_TOKEN", "")
+# How often, in milliseconds, tasklist pages ask the server whether their tasks changed.
+BPM_TASKLIST_POLL_MS = env_int("BPM_TASKLIST_POLL_MS", 3000, minimum=200)
+
+# The REST API (docs/api.md): token auth for integrations, the session for the portal; roles
+# are Django groups (engine.roles); errors are RFC 9457 problem details.
+REST_FRAMEWORK = {
+    # Token first: an unauthenticated request is answered 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["engine.api.permissions.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "engine.api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "bpmportal API",
+    "DESCRIPTION": "Deploy BPMN models, run and operate instances, work on user tasks. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Product limits.

@@ -1,0 +1,1 @@
+"""Reads for the delivery layers (pages, REST API): who may see what, in one place."""
