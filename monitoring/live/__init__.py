@@ -1,0 +1,1 @@
+"""The live layer: committed engine events pushed to WebSocket pages (see docs/monitoring.md)."""
