@@ -33,6 +33,11 @@ def prepare_database(url: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+    migrate(url)
+
+
+def migrate(url: str) -> None:
+    """`manage.py migrate` the database at `url` (PostgreSQL or sqlite:///path), in a subprocess."""
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=REPO,
@@ -121,6 +126,57 @@ def wait_until(condition, seconds: float, poll: float = 0.25) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(poll)
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending sequence."""
+    rank = max(1, round(fraction * len(sorted_values) + 0.5))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def _proc_status_kib(pid: int, field: str) -> int:
+    """`field` (VmHWM: peak resident set, VmRSS: current) of /proc/<pid>/status in KiB; 0 if gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    for line in text.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every live descendant (django-q2 runs its cluster in child processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The parent pid is the 2nd field after the parenthesised command name.
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, ()))
+    return tree
+
+
+def tree_memory_kib(pid: int) -> tuple[int, int]:
+    """(sum of peak RSS, sum of current RSS) in KiB over `pid` and its live descendants.
+
+    The sum of peaks is an upper bound of the tree's peak: the processes need not have
+    peaked at the same moment. No psutil: it is not a dependency of the product.
+    """
+    tree = process_tree(pid)
+    return (
+        sum(_proc_status_kib(p, "VmHWM") for p in tree),
+        sum(_proc_status_kib(p, "VmRSS") for p in tree),
+    )
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -86,3 +86,15 @@ def timer_model(seconds: int) -> str:
         + _flow("f2", "wait", "end")
     )
     return f'{HEADER}<process id="{process_id}" isExecutable="true">\n{body}</process>\n</definitions>\n'
+
+
+def noop_model(process_id: str = "noop_service") -> str:
+    """start -> service task with the noop handler -> end: the cost of one job, nothing else."""
+    body = (
+        '<startEvent id="start"/>\n'
+        + _noop("work")
+        + '<endEvent id="end"/>\n'
+        + _flow("f1", "start", "work")
+        + _flow("f2", "work", "end")
+    )
+    return f'{HEADER}<process id="{process_id}" isExecutable="true">\n{body}</process>\n</definitions>\n'
