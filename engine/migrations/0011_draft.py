@@ -4,15 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engine', '0010_tasklist'),
+        ("engine", "0010_tasklist"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('instance_started', 'instance_started'), ('token_arrived', 'token_arrived'), ('node_completed', 'node_completed'), ('variables_updated', 'variables_updated'), ('task_waiting', 'task_waiting'), ('token_joined', 'token_joined'), ('join_fired', 'join_fired'), ('scope_started', 'scope_started'), ('scope_completed', 'scope_completed'), ('token_terminated', 'token_terminated'), ('subscription_opened', 'subscription_opened'), ('subscription_closed', 'subscription_closed'), ('incident_raised', 'incident_raised'), ('incident_resolved', 'incident_resolved'), ('compensation_recorded', 'compensation_recorded'), ('compensation_triggered', 'compensation_triggered'), ('compensation_started', 'compensation_started'), ('compensation_completed', 'compensation_completed'), ('instance_completed', 'instance_completed'), ('instance_terminated', 'instance_terminated'), ('instance_cancelled', 'instance_cancelled')], max_length=32),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("instance_started", "instance_started"),
+                    ("token_arrived", "token_arrived"),
+                    ("node_completed", "node_completed"),
+                    ("variables_updated", "variables_updated"),
+                    ("task_waiting", "task_waiting"),
+                    ("token_joined", "token_joined"),
+                    ("join_fired", "join_fired"),
+                    ("scope_started", "scope_started"),
+                    ("scope_completed", "scope_completed"),
+                    ("token_terminated", "token_terminated"),
+                    ("subscription_opened", "subscription_opened"),
+                    ("subscription_closed", "subscription_closed"),
+                    ("incident_raised", "incident_raised"),
+                    ("incident_resolved", "incident_resolved"),
+                    ("compensation_recorded", "compensation_recorded"),
+                    ("compensation_triggered", "compensation_triggered"),
+                    ("compensation_started", "compensation_started"),
+                    ("compensation_completed", "compensation_completed"),
+                    ("instance_completed", "instance_completed"),
+                    ("instance_terminated", "instance_terminated"),
+                    ("instance_cancelled", "instance_cancelled"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

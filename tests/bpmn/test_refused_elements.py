@@ -61,9 +61,7 @@ CASES = [
         "eventDefinitionRef",
     ),
     (
-        wired(
-            '<intermediateThrowEvent id="x">\n<linkEventDefinition/>\n</intermediateThrowEvent>\n', "x"
-        ),
+        wired('<intermediateThrowEvent id="x">\n<linkEventDefinition/>\n</intermediateThrowEvent>\n', "x"),
         "x",
         "intermediateThrowEvent",
         "link intermediate throw events (linkEventDefinition) are not supported yet",
