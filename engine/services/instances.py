@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.runtime import CancelInstance, CommandRejected, InstanceState, RetryIncident, StartInstance
+from engine.runtime import (
+    CancelInstance,
+    CommandRejected,
+    InstanceState,
+    RetryIncident,
+    StartInstance,
+    handle,
+)
 from engine.runtime.behaviours.start_events import starts_by
 from engine.runtime.commands import Command
 from engine.services.actors import user_or_none
 from engine.services.errors import InvalidInput, InvalidState, NotFound
 from engine.services.variables import check_variables
-from engine.store.execution import apply_command, run_atomically
+from engine.store.execution import LoadedInstance, apply_command, commit_outcome, run_atomically
 from engine.store.graphs import graph_of
 from engine.store.models import ID_LENGTH, BusinessKeyClaim, Incident, ProcessDefinition, ProcessInstance
 
@@ -68,10 +75,11 @@ def start_instance(
                 existing = ProcessInstance.objects.get(pk=claimed.instance_id)
                 existing.created = False
                 return existing
+        fresh = InstanceState()
         instance = ProcessInstance.objects.create(
             definition=chosen,
             business_key=business_key,
-            state=InstanceState().to_json(),
+            state=fresh.to_json(),
             started_by=started_by,
         )
         if unique_business_key:
@@ -80,7 +88,9 @@ def start_instance(
             BusinessKeyClaim.objects.create(
                 process_key=chosen.key, business_key=business_key, instance=instance
             )
-        started = apply_command(instance.pk, StartInstance(variables, start_event))
+        # The row was just written by this transaction: no need to read it back (apply_command).
+        loaded = LoadedInstance(instance, fresh, graph)
+        started = commit_outcome(loaded, handle(graph, fresh, StartInstance(variables, start_event)))
         started.created = True
         return started
 

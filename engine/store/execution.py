@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
@@ -48,6 +48,7 @@ from engine.store.graphs import graph_of
 from engine.store.hashing import GENESIS_HASH, event_hash
 from engine.store.messages import deliver_buffered, lock_message_names, subscribed_names
 from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
+from engine.store.rows import insert_rows
 from engine.store.tokens import project_tokens
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def commit_outcome(
         "status": status,
         "version": row.version + 1,
         "last_seq": row.last_seq + len(events),
-        "last_hash": events[-1].hash if events else row.last_hash,
+        "last_hash": events[-1][EVENT_HASH] if events else row.last_hash,
         "ended_at": row.ended_at or (None if status == InstanceStatus.RUNNING else now),
     }
     # Message names before the instance row: the lock order of engine.store.messages.
@@ -151,7 +152,7 @@ def commit_outcome(
     for name, value in changes.items():
         setattr(row, name, value)
 
-    Event.objects.bulk_create(events)
+    insert_rows(Event, EVENT_COLUMNS, events)
     project_tokens(row, loaded.state, outcome.state, outcome.events, now)
     JoinFiring.objects.bulk_create(
         JoinFiring(
@@ -174,33 +175,37 @@ def commit_outcome(
     return deliver_buffered(row, outcome.effects, now)
 
 
-def _event_rows(row: ProcessInstance, events: list[KernelEvent], now: datetime) -> list[Event]:
+#: The columns of an event row as _event_rows builds it (insert_rows skips the ORM per row).
+EVENT_COLUMNS = (
+    "instance_id",
+    "seq",
+    "type",
+    "node_id",
+    "token_id",
+    "payload",
+    "created_at",
+    "prev_hash",
+    "hash",
+)
+EVENT_HASH = EVENT_COLUMNS.index("hash")
+
+
+def _event_rows(row: ProcessInstance, events: list[KernelEvent], now: datetime) -> list[tuple[Any, ...]]:
     """Number the kernel's events after the instance's last one and chain their hashes."""
     rows = []
     prev_hash = row.last_hash or GENESIS_HASH
     for seq, event in enumerate(events, start=row.last_seq + 1):
         payload = dict(event.data)
+        event_type = event.type.value
         digest = event_hash(
             prev_hash,
             seq=seq,
-            event_type=event.type.value,
+            event_type=event_type,
             node_id=event.node,
             token_id=event.token,
             payload=payload,
             created_at=now,
         )
-        rows.append(
-            Event(
-                instance=row,
-                seq=seq,
-                type=event.type.value,
-                node_id=event.node,
-                token_id=event.token,
-                payload=payload,
-                created_at=now,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-        )
+        rows.append((row.pk, seq, event_type, event.node, event.token, payload, now, prev_hash, digest))
         prev_hash = digest
     return rows

@@ -11,13 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from engine.runtime import EventType, InstanceState
 from engine.runtime.events import Event as KernelEvent
 from engine.store.errors import Conflict
 from engine.store.models import ProcessInstance, Token, TokenStatus
+from engine.store.rows import insert_rows
 
 TERMINAL = frozenset({TokenStatus.COMPLETED, TokenStatus.TERMINATED})
+TOKEN_COLUMNS = (
+    "instance_id",
+    "token_id",
+    "node_id",
+    "scope",
+    "status",
+    "previous_token_id",
+    "flow_id",
+    "version",
+    "created_at",
+    "ended_at",
+)
+
+
+class _NewToken(NamedTuple):
+    node_id: str | None
+    scope: int
+    previous: int | None
+    flow: str | None
 
 
 def project_tokens(
@@ -28,19 +49,19 @@ def project_tokens(
     now: datetime,
 ) -> None:
     """Write the token changes of one command (inside its transaction, after the instance CAS)."""
-    created: dict[int, Token] = {}
+    created: dict[int, _NewToken] = {}
     ended: dict[int, TokenStatus] = {}
     for event in events:
         data = event.data
         match event.type:
             case EventType.TOKEN_ARRIVED:
-                created[_token(event)] = _new_token(
-                    instance, event, data["scope"], data.get("previous"), data.get("flow"), now
+                created[_token(event)] = _NewToken(
+                    event.node, data["scope"], data.get("previous"), data.get("flow")
                 )
             case EventType.JOIN_FIRED:
                 consumed = data["consumed"]
                 ended.update(dict.fromkeys(consumed, TokenStatus.COMPLETED))
-                created[_token(event)] = _new_token(instance, event, data["scope"], consumed[0], None, now)
+                created[_token(event)] = _NewToken(event.node, data["scope"], consumed[0], None)
             case EventType.NODE_COMPLETED:
                 ended[_token(event)] = TokenStatus.COMPLETED
             case EventType.TOKEN_TERMINATED:
@@ -53,10 +74,25 @@ def project_tokens(
         # The instance ended and took its remaining tokens with it.
         return ended.get(token_id, TokenStatus.TERMINATED)
 
-    for token_id, row in created.items():
-        row.status = final_status(token_id)
-        row.ended_at = now if row.status in TERMINAL else None
-    Token.objects.bulk_create(created.values())
+    new_rows = []
+    for token_id, token in created.items():
+        status = final_status(token_id)
+        ended_at = now if status in TERMINAL else None
+        new_rows.append(
+            (
+                instance.pk,
+                token_id,
+                token.node_id,
+                token.scope,
+                status.value,
+                token.previous,
+                token.flow,
+                1,
+                now,
+                ended_at,
+            )
+        )
+    insert_rows(Token, TOKEN_COLUMNS, new_rows)
 
     changed = {
         token.id: status
@@ -81,23 +117,3 @@ def _token(event: KernelEvent) -> int:
     if event.token is None:
         raise ValueError(f"a {event.type.value} event without a token")
     return event.token
-
-
-def _new_token(
-    instance: ProcessInstance,
-    event: KernelEvent,
-    scope: int,
-    previous: int | None,
-    flow: str | None,
-    now: datetime,
-) -> Token:
-    return Token(
-        instance=instance,
-        token_id=_token(event),
-        node_id=event.node,
-        scope=scope,
-        status=TokenStatus.ACTIVE,
-        previous_token_id=previous,
-        flow_id=flow,
-        created_at=now,
-    )

@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from types import FrameType
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from engine.services.timers import fire_due_timers
@@ -40,6 +41,24 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between scheduler passes and between polls for due jobs when the queue is empty.
 POLL_INTERVAL = 0.5
+
+
+#: Seconds a worker thread or django-q2 process keeps its database connection between jobs.
+WORKER_CONN_MAX_AGE = 300
+
+
+def keep_connections_open() -> None:
+    """Let this process's threads (and the django-q2 processes it forks) reuse their connections.
+
+    BPM_CONN_MAX_AGE (default 0) suits the web server; a worker that opened a new connection
+    for every job would spend more on connecting than on the job (on PostgreSQL, a new server
+    process each time). Connections stay open up to WORKER_CONN_MAX_AGE; one that broke is
+    replaced after its job, and conn_health_checks tests an idle one before it is used again.
+    """
+    for alias in connections:
+        database = connections.settings[alias]
+        if database.get("CONN_MAX_AGE") is not None:  # None: already kept forever
+            database["CONN_MAX_AGE"] = max(database.get("CONN_MAX_AGE") or 0, WORKER_CONN_MAX_AGE)
 
 
 class Worker:
@@ -66,6 +85,7 @@ class Worker:
         self._running: set[Future[str]] = set()
         self._wake = threading.Event()
         self._signals_installed = False
+        self._next_pass = 0.0  # time.monotonic() of the next scheduler pass in run_once
 
     def stop(self, *_: object) -> None:
         """Stop claiming; jobs already running finish (called by the signal handlers)."""
@@ -84,6 +104,7 @@ class Worker:
 
     def run(self) -> int:
         """Work until stop() is called; return the exit code (0)."""
+        keep_connections_open()
         if self.queue == "django-q":
             return self._run_with_cluster()
         logger.info("worker %s: started with %d executor(s)", self.owner, self.concurrency)
@@ -158,8 +179,13 @@ class Worker:
                 logger.exception("scheduler pass: %s failed; next pass in a second", stage)
 
     def run_once(self, pool: ThreadPoolExecutor) -> int:
-        """One scheduler pass, then claim jobs for the idle executors; return how many were claimed."""
-        self.scheduler_pass()
+        """A scheduler pass if one is due, then claim jobs for the idle executors; return how many."""
+        # The pass (heartbeat, lock recovery, timers, outboxes) is a handful of queries; while
+        # jobs keep coming this is called after every finished job, so it runs once per poll
+        # interval, not once per job.
+        if time.monotonic() >= self._next_pass:
+            self.scheduler_pass()
+            self._next_pass = time.monotonic() + self.poll_interval
         claimed = 0
         while self._idle_slots() > 0 and not self.stopping.is_set():
             job = claim_next(self.owner, now=self.clock(), lock_for=self.lock_for, exclusive=self.exclusive)
@@ -186,6 +212,10 @@ class Worker:
         except Exception:
             # The job stays running under our lock; crash recovery re-runs it when it expires.
             logger.exception("job %s at '%s': could not be run or reported", job.pk, job.node_id)
+            # The connection may be what failed: the next job of this thread opens a new one.
+            connection.close()
             return "error"
         finally:
-            connection.close()
+            # The executor thread keeps its connection for its next job (opening one costs more
+            # than a whole job on PostgreSQL); one that broke or outlived its age is replaced.
+            connection.close_if_unusable_or_obsolete()

@@ -1,0 +1,111 @@
+"""Appending many rows in one statement without building a model object per row.
+
+Every command appends a few dozen rows (events, tokens): with `bulk_create`, Django builds a
+model instance per row and prepares every field of every row through several layers, which
+cost more than the whole kernel run and the SQL together (docs/BENCHMARKS.md, the profile of
+the straight-through benchmark). Here the column list, the SQL and one adapter per column are
+worked out once per (model, columns); a row is then a plain tuple, sent
+as multi-row INSERTs (one round trip each).
+
+Only the field types the engine's append-only tables use are accepted; another type is a
+programming error, reported at the first call, never a silent mis-conversion.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connections, models
+
+Adapter = Callable[[Any], Any]
+
+# Field types whose database value is the Python value itself.
+_PLAIN = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.IntegerField,
+    models.TextField,
+)
+
+#: (prefix "INSERT INTO t (columns) VALUES ", one row's placeholder "(%s, ...)", adapters)
+Statement = tuple[str, str, tuple[Adapter | None, ...]]
+_statements: dict[tuple[str, type[models.Model], tuple[str, ...]], Statement] = {}
+_lock = threading.Lock()
+#: Bound parameters per statement: under SQLite's oldest limit (999) and far under PostgreSQL's.
+MAX_PARAMETERS = 990
+
+
+def insert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    using: str = "default",
+) -> int:
+    """INSERT `rows` (tuples of values in the order of `columns`, field attnames) into `model`'s table.
+
+    Values are Python values as the model would hold them (aware datetimes, dicts for JSON
+    fields, ids for foreign keys via their attname such as `instance_id`). Returns the number
+    of rows written. Defaults are not applied: name every column the table needs.
+    """
+    batch = list(rows)
+    if not batch:
+        return 0
+    connection = connections[using]
+    prefix, placeholder, adapters = _statement(connection, model, tuple(columns))
+    values = [
+        value if adapt is None else adapt(value)
+        for row in batch
+        for adapt, value in zip(adapters, row, strict=True)
+    ]
+    # One multi-row INSERT per chunk: one round trip to PostgreSQL instead of one per row.
+    per_chunk = max(1, MAX_PARAMETERS // len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(batch), per_chunk):
+            count = min(per_chunk, len(batch) - start)
+            cursor.execute(
+                prefix + ", ".join([placeholder] * count),
+                values[start * len(columns) : (start + count) * len(columns)],
+            )
+    return len(batch)
+
+
+def _statement(connection: Any, model: type[models.Model], columns: tuple[str, ...]) -> Statement:
+    key = (connection.alias, model, columns)
+    cached = _statements.get(key)
+    if cached is not None:
+        return cached
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    unknown = [name for name in columns if name not in fields]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column {', '.join(unknown)}")
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names, quoted, go into the SQL; values are parameters.
+    prefix = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
+        quote(model._meta.db_table), ", ".join(quote(fields[name].column) for name in columns)
+    )
+    placeholder = "({})".format(", ".join(["%s"] * len(columns)))
+    statement = (prefix, placeholder, tuple(_adapter(connection, fields[name]) for name in columns))
+    with _lock:
+        _statements[key] = statement
+    return statement
+
+
+def _adapter(connection: Any, field: models.Field) -> Adapter | None:
+    ops = connection.ops
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: None if value is None else ops.adapt_json_value(value, encoder)
+    if isinstance(field, models.DateTimeField):
+        # The rows of one command share one timestamp; converting it once saves a lot on SQLite.
+        return functools.lru_cache(maxsize=8)(ops.adapt_datetimefield_value)
+    if isinstance(field, (models.ForeignKey, *_PLAIN)):
+        return None
+    raise TypeError(
+        f"{field.model.__name__}.{field.name}: {type(field).__name__} is not supported by insert_rows"
+    )
