@@ -11,9 +11,17 @@ Hypothesis generates inputs for a fixed wall-clock budget, in two families:
   bytes flipped, truncated, slices cut or repeated, DOCTYPE/entities, processing
   instructions, invalid UTF-8, byte order marks and other encodings injected, or the file
   padded past the size limit, and sometimes passed as str (with lone surrogates) not bytes;
-- generated models: processes built from the element kinds the engine knows (NodeKind), with
-  event definitions, scripts, conditions, handlers and boundary events, wired at random from a
-  small pool of ids (dangling references, cycles, duplicate ids, several processes).
+- generated models, half of them in each of two modes:
+  - well-formed: 1-2 block-structured processes that should parse to a ProcessGraph (start ->
+    tasks, intermediate events, gateway splits with matching joins, loops, event-based choices,
+    subprocesses and transactions with their own start and end, event subprocesses, boundary
+    events with their own way out, compensation handlers; valid scripts, conditions, timers,
+    handlers and references), so that building graphs is fuzzed too;
+  - wired at random: processes built from the element kinds the engine knows (NodeKind), with
+    event definitions, scripts, conditions, handlers and boundary events, wired at random from
+    a small pool of ids (dangling references, cycles, duplicate ids, several processes).
+  A well-formed model that is refused is not a failure, but is counted and its first problem
+  printed: either the generator or the parser is wrong.
 
 Each input goes to the target (default: this module's `parse_every_process`, which is what
 deploying does, for every process of the file); anything it raises other than BpmnError is an
@@ -582,14 +590,365 @@ def generated_model(rng: random.Random) -> bytes:
     return text.encode()
 
 
+# --- Well-formed generated models -------------------------------------------------------------
+
+#: Share of generated models built well-formed (they should parse); the rest are wired at random.
+WELL_FORMED_SHARE = 0.5
+WELL_FORMED, RANDOMLY_WIRED = "generated well-formed model", "generated model wired at random"
+VALID_CONDITIONS = [
+    "x > 1",
+    "x == 'a'",
+    "true",
+    "false",
+    "not x",
+    "len(items) > 0",
+    "${x > 1}",
+    "#{approved}",
+    "x >= 2 and y < 3",
+]
+VALID_SCRIPTS = [
+    "x = 1",
+    "y = x + 1\nz = y * 2",
+    "items = [1, 2]",
+    "done = true",
+    "approved = amount < 100",
+    "\n    x = 1\n    y = x + 1\n  ",
+]
+VALID_TIMERS = [
+    ("timeDuration", "PT1M"),
+    ("timeDuration", "PT1S"),
+    ("timeDuration", "P1D"),
+    ("timeCycle", "R3/PT10M"),
+    ("timeCycle", "R1/PT1H"),
+    ("timeDate", "2030-01-01T00:00:00Z"),
+]
+NAMES = ["Review", "Prüfen & freigeben", "a < b", "😀", "\u202eltr", "  spaced  "]
+#: Root elements every well-formed model declares: what its events and tasks refer to.
+WELL_FORMED_ROOTS = [
+    '<message id="m1" name="order placed"/>',
+    '<message id="m2" name="payment received"/>',
+    '<signal id="s1" name="alarm"/>',
+    '<error id="e1" name="failed" errorCode="E1"/>',
+    '<escalation id="x1" name="late" escalationCode="X1"/>',
+]
+
+
+def _tag(local: str, attributes: dict[str, str | None], body: str = "") -> str:
+    rendered = "".join(
+        f" {name}={quoteattr(value)}" for name, value in attributes.items() if value is not None
+    )
+    return f"<{local}{rendered}>{body}</{local}>" if body else f"<{local}{rendered}/>"
+
+
+def _timer(rng: random.Random) -> str:
+    which, text = rng.choice(VALID_TIMERS)
+    return f"<timerEventDefinition><{which}>{text}</{which}></timerEventDefinition>"
+
+
+def _message(rng: random.Random) -> str:
+    return f'<messageEventDefinition messageRef="{rng.choice(["m1", "m2"])}"/>'
+
+
+@dataclass
+class WellFormed:
+    """Builds one block-structured process that should parse: every element is supported and
+    every reference resolves.
+
+    A scope is a start event, a block and an end event; a block is a sequence of items wired in
+    order; an item is an activity (sometimes with boundary events, each leading to its own end),
+    an intermediate event, a split and join of one gateway kind, a loop, an event-based choice
+    or a subprocess (a scope of its own, sometimes a transaction). Scopes sometimes hold an
+    event subprocess. Ids are unique in the process; `budget` bounds its size.
+    """
+
+    rng: random.Random
+    prefix: str
+    budget: int = 40
+    count: int = 0
+
+    def new_id(self, what: str) -> str:
+        self.count += 1
+        return f"{self.prefix}{what}{self.count}"
+
+    def named(self, attributes: dict[str, str | None]) -> dict[str, str | None]:
+        if self.rng.random() < 0.2:
+            attributes["name"] = self.rng.choice(NAMES)
+        return attributes
+
+    def flow(self, out: list[str], source: str, target: str, condition: str | None = None) -> str:
+        flow_id = self.new_id("f")
+        body = f"<conditionExpression>{escape(condition)}</conditionExpression>" if condition else ""
+        out.append(
+            _tag("sequenceFlow", self.named({"id": flow_id, "sourceRef": source, "targetRef": target}), body)
+        )
+        return flow_id
+
+    def node(self, out: list[str], local: str, what: str, body: str = "", **attributes: str | None) -> str:
+        node_id = self.new_id(what)
+        out.append(_tag(local, self.named({"id": node_id, **attributes}), body))
+        return node_id
+
+    def scope(self, out: list[str], depth: int, start: str = "", end: str = "") -> None:
+        """start -> block -> end in `out`; `start` and `end` are event definitions (none if empty)."""
+        first, last = self.block(out, depth)
+        self.flow(out, self.node(out, "startEvent", "start", start), first)
+        self.flow(out, last, self.node(out, "endEvent", "end", end))
+        if depth < 3 and self.budget > 0 and self.rng.random() < 0.2:
+            self.event_subprocess(out, depth, in_subprocess=depth > 0)
+
+    def end_definition(self, in_subprocess: bool) -> str:
+        """What an end event throws: mostly nothing; error and escalation inside subprocesses."""
+        choices = ["", "", "", "<terminateEventDefinition/>", '<signalEventDefinition signalRef="s1"/>']
+        choices.append(f'<messageEventDefinition messageRef="{self.rng.choice(["m1", "m2"])}"/>')
+        if in_subprocess:
+            choices += ['<errorEventDefinition errorRef="e1"/>', "<errorEventDefinition/>"]
+            choices += ['<escalationEventDefinition escalationRef="x1"/>', "<compensateEventDefinition/>"]
+        return self.rng.choice(choices)
+
+    def block(self, out: list[str], depth: int) -> tuple[str, str]:
+        items = [self.item(out, depth) for _ in range(self.rng.randint(1, 3))]
+        for (_, last), (first, _) in itertools.pairwise(items):
+            self.flow(out, last, first)
+        return items[0][0], items[-1][1]
+
+    def item(self, out: list[str], depth: int) -> tuple[str, str]:
+        """One item of a block: (its entry, its exit)."""
+        self.budget -= 1
+        choices = ["activity", "activity", "activity", "event"]
+        if depth < 3 and self.budget > 0:
+            choices += ["split", "split", "loop", "event-based gateway", "subprocess"]
+        choice = self.rng.choice(choices)
+        if choice == "activity":
+            node_id = self.activity(out)
+            return node_id, node_id
+        if choice == "event":
+            node_id = self.intermediate_event(out)
+            return node_id, node_id
+        if choice == "split":
+            return self.split(out, depth)
+        if choice == "loop":
+            return self.loop(out, depth)
+        if choice == "event-based gateway":
+            return self.event_based_choice(out, depth)
+        node_id = self.subprocess(out, depth)
+        return node_id, node_id
+
+    def activity(self, out: list[str]) -> str:
+        rng = self.rng
+        local = rng.choice(
+            ["task", "manualTask", "scriptTask", "serviceTask", "userTask", "sendTask", "receiveTask"]
+        )
+        attributes: dict[str, str | None] = {}
+        body = ""
+        if local == "scriptTask":
+            attributes["scriptFormat"] = rng.choice([None, "expression"])
+            body = f"<script>{escape(rng.choice(VALID_SCRIPTS))}</script>"
+        elif local == "serviceTask":
+            attributes["bpm:type"] = rng.choice(["noop", "noop", "cli"])
+            attributes["bpm:retry"] = rng.choice([None, "R3/PT10S"])
+        elif local == "userTask":
+            attributes["bpm:assignee"] = rng.choice([None, "alice", "${initiator}"])
+            attributes["bpm:candidateGroups"] = rng.choice([None, "reviewers, managers"])
+        elif local == "sendTask":
+            if rng.random() < 0.5:
+                attributes["bpm:type"] = "noop"
+            else:
+                attributes["messageRef"] = rng.choice(["m1", "m2"])
+                attributes["bpm:payload"] = rng.choice([None, "x, y"])
+        elif local == "receiveTask":
+            attributes["messageRef"] = rng.choice(["m1", "m2"])
+            attributes["bpm:correlationKey"] = rng.choice([None, "order_id", "${order_id}"])
+        node_id = self.node(out, local, local, body, **attributes)
+        self.boundary_events(out, node_id)
+        return node_id
+
+    def boundary_events(self, out: list[str], host: str) -> None:
+        """Sometimes boundary events on `host`, each with its own way out (or a compensation handler)."""
+        rng = self.rng
+        if rng.random() >= 0.25:
+            return
+        kinds = rng.sample(
+            ["timer", "message", "signal", "error", "escalation", "compensate"], rng.randint(1, 2)
+        )
+        for kind in kinds:
+            interrupting = kind == "error" or rng.random() < 0.5
+            definition = {
+                "timer": _timer(rng),
+                "message": _message(rng),
+                "signal": '<signalEventDefinition signalRef="s1"/>',
+                "error": rng.choice(['<errorEventDefinition errorRef="e1"/>', "<errorEventDefinition/>"]),
+                "escalation": rng.choice(
+                    ['<escalationEventDefinition escalationRef="x1"/>', "<escalationEventDefinition/>"]
+                ),
+                "compensate": "<compensateEventDefinition/>",
+            }[kind]
+            cancel = None if interrupting else "false"
+            boundary = self.node(
+                out, "boundaryEvent", f"on_{kind}_", definition, attachedToRef=host, cancelActivity=cancel
+            )
+            if kind == "compensate":
+                handler = self.node(out, rng.choice(["task", "manualTask"]), "undo", isForCompensation="true")
+                out.append(
+                    _tag("association", {"id": self.new_id("a"), "sourceRef": boundary, "targetRef": handler})
+                )
+            else:
+                self.way_out(out, boundary)
+
+    def way_out(self, out: list[str], source: str) -> None:
+        """source -> (a task) -> end event."""
+        if self.rng.random() < 0.5:
+            task = self.node(out, "task", "handle")
+            self.flow(out, source, task)
+            source = task
+        self.flow(out, source, self.node(out, "endEvent", "end"))
+
+    def intermediate_event(self, out: list[str]) -> str:
+        rng = self.rng
+        if rng.random() < 0.5:
+            definition = rng.choice(
+                [
+                    "",
+                    '<signalEventDefinition signalRef="s1"/>',
+                    _message(rng),
+                    '<escalationEventDefinition escalationRef="x1"/>',
+                    "<compensateEventDefinition/>",
+                ]
+            )
+            return self.node(out, "intermediateThrowEvent", "throw", definition)
+        definition = rng.choice([_timer(rng), _message(rng), '<signalEventDefinition signalRef="s1"/>'])
+        return self.node(out, "intermediateCatchEvent", "catch", definition)
+
+    def split(self, out: list[str], depth: int) -> tuple[str, str]:
+        """A split and a join of the same gateway kind with 2-3 branches (at most one empty)."""
+        rng = self.rng
+        local = rng.choice(["exclusiveGateway", "parallelGateway", "inclusiveGateway"])
+        split_id, join_id = self.new_id("split"), self.new_id("join")
+        choosing = local != "parallelGateway"
+        branches = rng.randint(2, 3)
+        # A choosing gateway's flows carry conditions, but for its default flow, if it has one.
+        default_index = branches - 1 if choosing and rng.random() < 0.5 else None
+        default = None
+        for index in range(branches):
+            condition = rng.choice(VALID_CONDITIONS) if choosing and index != default_index else None
+            if index == 0 and rng.random() < 0.3:
+                flow_id = self.flow(out, split_id, join_id, condition)
+            else:
+                first, last = self.block(out, depth + 1)
+                flow_id = self.flow(out, split_id, first, condition)
+                self.flow(out, last, join_id)
+            if index == default_index:
+                default = flow_id
+        out.append(_tag(local, {"id": split_id, "default": default}))
+        out.append(_tag(local, {"id": join_id}))
+        return split_id, join_id
+
+    def loop(self, out: list[str], depth: int) -> tuple[str, str]:
+        """merge -> block -> decision, back to the merge under a condition, on by default."""
+        merge, decide = self.new_id("merge"), self.new_id("again")
+        first, last = self.block(out, depth + 1)
+        self.flow(out, merge, first)
+        self.flow(out, last, decide)
+        self.flow(out, decide, merge, self.rng.choice(VALID_CONDITIONS))
+        exit_id = self.node(out, "task", "after")
+        leave = self.flow(out, decide, exit_id)
+        out.append(_tag("exclusiveGateway", {"id": merge}))
+        out.append(_tag("exclusiveGateway", {"id": decide, "default": leave}))
+        return merge, exit_id
+
+    def event_based_choice(self, out: list[str], depth: int) -> tuple[str, str]:
+        """An event-based gateway to 2-3 timer or message catches (or receive tasks), joined again."""
+        rng = self.rng
+        gateway, join = self.new_id("race"), self.new_id("joined")
+        out.append(_tag("eventBasedGateway", {"id": gateway}))
+        for _ in range(rng.randint(2, 3)):
+            if rng.random() < 0.25:
+                event = self.node(out, "receiveTask", "receive", messageRef=rng.choice(["m1", "m2"]))
+            else:
+                definition = _timer(rng) if rng.random() < 0.5 else _message(rng)
+                event = self.node(out, "intermediateCatchEvent", "wait", definition)
+            self.flow(out, gateway, event)
+            if rng.random() < 0.5:
+                first, last = self.block(out, depth + 1)
+                self.flow(out, event, first)
+                event = last
+            self.flow(out, event, join)
+        out.append(_tag("exclusiveGateway", {"id": join}))
+        return gateway, join
+
+    def subprocess(self, out: list[str], depth: int) -> str:
+        """A subprocess (or transaction) with a scope of its own."""
+        rng = self.rng
+        transaction = rng.random() < 0.25
+        cancel = transaction and rng.random() < 0.5
+        inner: list[str] = []
+        end = "<cancelEventDefinition/>" if cancel else self.end_definition(in_subprocess=True)
+        self.scope(inner, depth + 1, end=end)
+        local = "transaction" if transaction else "subProcess"
+        node_id = self.node(out, local, local, "\n" + "\n".join(inner) + "\n")
+        if cancel:
+            boundary = self.node(
+                out, "boundaryEvent", "cancelled", "<cancelEventDefinition/>", attachedToRef=node_id
+            )
+            self.way_out(out, boundary)
+        self.boundary_events(out, node_id)
+        return node_id
+
+    def event_subprocess(self, out: list[str], depth: int, *, in_subprocess: bool) -> None:
+        """An event subprocess: one triggered start event, a block, an end; no flows in or out."""
+        rng = self.rng
+        kind = rng.choice(["timer", "message", "signal", "error", "escalation"])
+        definition = {
+            "timer": _timer(rng),
+            "message": _message(rng),
+            "signal": '<signalEventDefinition signalRef="s1"/>',
+            "error": rng.choice(['<errorEventDefinition errorRef="e1"/>', "<errorEventDefinition/>"]),
+            "escalation": '<escalationEventDefinition escalationRef="x1"/>',
+        }[kind]
+        interrupting = None if kind == "error" or rng.random() < 0.5 else "false"
+        inner: list[str] = []
+        first, last = self.block(inner, depth + 1)
+        start = self.node(inner, "startEvent", "trigger", definition, isInterrupting=interrupting)
+        self.flow(inner, start, first)
+        self.flow(inner, last, self.node(inner, "endEvent", "end", self.end_definition(in_subprocess)))
+        self.node(out, "subProcess", "on_event", "\n" + "\n".join(inner) + "\n", triggeredByEvent="true")
+
+    def process(self, process_id: str) -> str:
+        """The process element: its start event is a none start, or sometimes a timer/message/signal one."""
+        rng = self.rng
+        start = rng.choice(
+            ["", "", "", _timer(rng), _message(rng), '<signalEventDefinition signalRef="s1"/>']
+        )
+        out: list[str] = []
+        self.scope(out, 0, start=start, end=self.end_definition(in_subprocess=False))
+        if start == "" and rng.random() < 0.2:
+            # Another way in: a message start event next to the none start event.
+            self.way_out(out, self.node(out, "startEvent", "start", _message(rng)))
+        body = "\n".join(out)
+        return f'<process id="{process_id}" isExecutable="true">\n{body}\n</process>'
+
+
+def well_formed_model(rng: random.Random) -> bytes:
+    """A file of message/signal/error/escalation definitions and 1-2 well-formed processes."""
+    processes = [WellFormed(rng, f"p{i}_").process(f"wf{i}") for i in range(rng.randint(1, 2))]
+    text = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="{BPMN_MODEL_NS}" xmlns:bpm="{BPM_NS}"'
+        f' id="well-formed" targetNamespace="urn:fuzz">\n'
+        + "\n".join(WELL_FORMED_ROOTS + processes)
+        + "\n</definitions>\n"
+    )
+    return text.encode()
+
+
 @st.composite
 def generated_models(draw: st.DrawFn) -> Recipe:
-    """Hypothesis picks the seed of the Random that builds the model."""
+    """Hypothesis picks the seed of the Random that builds the model, well-formed or wired at random."""
     model_seed = draw(st.integers(0, 2**64 - 1))
 
     def build() -> FuzzInput:
         rng = random.Random(model_seed)  # noqa: S311 - fuzzing, not cryptography
-        return GENERATED, generated_model(rng), f"generated model, seed {model_seed}"
+        if rng.random() < WELL_FORMED_SHARE:
+            return GENERATED, well_formed_model(rng), f"{WELL_FORMED}, seed {model_seed}"
+        return GENERATED, generated_model(rng), f"{RANDOMLY_WIRED}, seed {model_seed}"
 
     return build
 
@@ -623,6 +982,9 @@ class Run:
     saved: dict[str, int] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)
     slowest: tuple[float, str] = (0.0, "")
+    #: Well-formed generated models tried and refused; what made the first refused one and why.
+    well_formed: list[int] = field(default_factory=lambda: [0, 0])
+    first_well_formed_refusal: str = ""
 
     @property
     def tried(self) -> int:
@@ -636,6 +998,7 @@ class Run:
     def try_input(self, recipe: Recipe) -> None:
         family_name, data, how = recipe()
         family = self.families[family_name]
+        self.well_formed[0] += int(how.startswith(WELL_FORMED))
         raw = data if isinstance(data, bytes) else data.encode("utf-8", errors="surrogatepass")
         self.digest.update(hashlib.sha256(raw).digest())
         family.tried += 1
@@ -644,8 +1007,11 @@ class Run:
         try:
             self.target(data)
             family.parsed += 1
-        except BpmnError:
+        except BpmnError as error:
             family.refused += 1
+            if how.startswith(WELL_FORMED):
+                self.well_formed[1] += 1
+                self.first_well_formed_refusal = self.first_well_formed_refusal or f"{how}: {error}"
         except (Exception, InputTimeLimit) as error:
             family.unhandled += 1
             self.record_failure(error, raw, data, how)
@@ -785,7 +1151,11 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
-    print(f"\nslowest input: {run.slowest[1][:300]}")
+    tried, refused = run.well_formed
+    print(f"\nwell-formed generated models: {tried} tried, {refused} refused")
+    if refused:
+        print(f"first refused (generator or parser wrong?): {run.first_well_formed_refusal[:600]}")
+    print(f"slowest input: {run.slowest[1][:300]}")
     print(f"inputs digest (same seed, same inputs): {run.digest.hexdigest()[:16]}")
     if unhandled:
         print(

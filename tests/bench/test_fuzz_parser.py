@@ -1,4 +1,5 @@
-"""bench/fuzz_parser.py for a few seconds: both input families run, and a crashing parser is caught."""
+"""bench/fuzz_parser.py for a few seconds: both input families run, generated models both parse and
+are refused, and a crashing parser is caught."""
 
 from __future__ import annotations
 
@@ -37,13 +38,20 @@ def family_rows(stdout: str) -> dict[str, list[str]]:
 
 
 def test_it_fuzzes_both_families_without_unhandled_exceptions(run_bench, tmp_path: Path) -> None:
-    result = run_bench("fuzz_parser.py", "--seconds", "4", "--seed", "3", "--failures", str(tmp_path))
+    result = run_bench("fuzz_parser.py", "--seconds", "5", "--seed", "3", "--failures", str(tmp_path))
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert summary(result.stdout)["unhandled exceptions"] == "0"
     families = family_rows(result.stdout)
     assert int(families["mutated real models"][0]) > 0
-    assert int(families["generated models"][0]) > 0
+    generated_tried, generated_parsed, generated_refused = map(int, families["generated models"][:3])
+    # Generated models are built well-formed or wired at random: some parse to a graph, some are refused.
+    assert generated_parsed > 0, result.stdout
+    assert generated_refused > 0, result.stdout
+    assert generated_parsed + generated_refused == generated_tried
+    well_formed = re.search(r"well-formed generated models: (\d+) tried, (\d+) refused", result.stdout)
+    assert int(well_formed.group(1)) > 0
+    assert well_formed.group(2) == "0", result.stdout
     assert not list(tmp_path.iterdir())
 
 
