@@ -10,6 +10,7 @@ nothing. A timer whose token has moved on meets a closed subscription and is can
 from __future__ import annotations
 
 import logging
+import time
 
 from engine.runtime import CommandRejected, FireTimer
 from engine.store import clock
@@ -91,12 +92,16 @@ def fire_start_timer(*, timer_id: int) -> ProcessInstance | None:
     return run_atomically(work)
 
 
-def fire_due_timers(*, limit: int = 100) -> int:
+def fire_due_timers(*, limit: int = 100, budget: float | None = None) -> int:
     """Fire every armed timer due by now, earliest first, then the due start timers; how many fired.
 
-    A timer that cannot be fired (its definition broken, conflicts that do not settle) is
-    logged and skipped, so it cannot hold up the timers due after it.
+    At most `limit` of each kind per call; with `budget` (seconds), no further timer is
+    started once that much time has passed (at least one always fires), so a worker facing
+    thousands of timers due at once goes on claiming jobs in between instead of firing timers
+    only. A timer that cannot be fired (its definition broken, conflicts that do not settle)
+    is logged and skipped, so it cannot hold up the timers due after it.
     """
+    deadline = None if budget is None else time.monotonic() + budget
     now = clock.now()
     due = Timer.objects.filter(status=TimerStatus.ARMED, due_at__lte=now).order_by("due_at", "pk")
     due_starts = StartTimer.objects.filter(
@@ -108,6 +113,8 @@ def fire_due_timers(*, limit: int = 100) -> int:
         ("start timer", fire_start_timer, list(due_starts.values_list("pk", flat=True)[:limit])),
     ):
         for timer_id in ids:
+            if deadline is not None and fired and time.monotonic() >= deadline:
+                return fired
             try:
                 fired += fire(timer_id=timer_id) is not None
             except Exception:

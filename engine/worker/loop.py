@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 POLL_INTERVAL = 0.5
 
 
+#: Seconds one scheduler pass of a threads worker spends firing due timers before it claims jobs.
+TIMER_BUDGET = 0.2
 #: Seconds a worker thread or django-q2 process keeps its database connection between jobs.
 WORKER_CONN_MAX_AGE = 300
 
@@ -164,7 +166,9 @@ class Worker:
             ("heartbeat", lambda: record_worker_heartbeat(owner=self.owner, now=now)),
             ("lock recovery", lambda: recover_expired_locks(now)),
             # Timers fire by the store's clock: never early, once (engine.services.timers).
-            ("due timers", fire_due_timers),
+            # With threads, this loop also claims the jobs: a storm of due timers gets a slice
+            # of each pass, not all of it (the rest fire on the next passes).
+            ("due timers", lambda: fire_due_timers(budget=TIMER_BUDGET if self.queue == "threads" else None)),
             # Signals thrown just before a crash are still in the outbox.
             ("pending signals", deliver_pending_signals),
             # Messages sent by processes (message throw/end events, send tasks), likewise.

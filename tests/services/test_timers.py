@@ -10,7 +10,7 @@ from django.db import connection
 
 from engine.services import complete_user_task, deploy, fire_due_timers, fire_timer, start_instance
 from engine.store import clock
-from engine.store.models import Job, JobStatus, Timer, TimerStatus, UserTask
+from engine.store.models import Job, JobStatus, ProcessInstance, Timer, TimerStatus, UserTask
 from engine.store.verify import verify_instance
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +80,31 @@ def test_it_fires_a_timer_when_due_and_never_early_or_twice() -> None:
     timer.refresh_from_db()
     assert (timer.status, timer.fired_count) == (TimerStatus.FIRED, 1)
     assert verify_instance(instance) == []
+
+
+def test_a_spent_time_budget_stops_a_pass_after_one_timer_and_the_next_passes_fire_the_rest() -> None:
+    definition = deploy(WAIT_AN_HOUR)
+    instances = [start_instance(definition=definition) for _ in range(3)]
+    latest_due = max(Timer.objects.filter(instance__in=instances).values_list("due_at", flat=True))
+
+    with clock.virtual_time(latest_due):
+        # A worker with jobs to claim gives timers a slice of each pass; at least one fires.
+        assert fire_due_timers(budget=0) == 1
+        assert fire_due_timers(budget=0) == 1
+        assert fire_due_timers() == 1  # no budget: everything still due
+        assert fire_due_timers() == 0
+
+    assert (
+        sorted(
+            ProcessInstance.objects.filter(pk__in=[i.pk for i in instances]).values_list("status", flat=True)
+        )
+        == ["completed"] * 3
+    )
+    assert list(Timer.objects.filter(instance__in=instances).values_list("fired_count", flat=True)) == [
+        1,
+        1,
+        1,
+    ]
 
 
 def test_a_cycle_fires_its_repetitions_on_schedule_then_stops() -> None:
