@@ -14,7 +14,6 @@ programming error, reported at the first call, never a silent mis-conversion.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -35,7 +34,6 @@ _PLAIN = (
 #: (prefix "INSERT INTO t (columns) VALUES ", one row's placeholder "(%s, ...)", adapters)
 Statement = tuple[str, str, tuple[Adapter | None, ...]]
 _statements: dict[tuple[str, type[models.Model], tuple[str, ...]], Statement] = {}
-_lock = threading.Lock()
 #: Bound parameters per statement: under SQLite's oldest limit (999) and far under PostgreSQL's.
 MAX_PARAMETERS = 990
 
@@ -91,8 +89,9 @@ def _statement(connection: Any, model: type[models.Model], columns: tuple[str, .
     )
     placeholder = "({})".format(", ".join(["%s"] * len(columns)))
     statement = (prefix, placeholder, tuple(_adapter(connection, fields[name]) for name in columns))
-    with _lock:
-        _statements[key] = statement
+    # Two threads may both work it out; either result is the same, so no lock is needed. The
+    # adapters are those of the first thread's connection: they read settings, not its state.
+    _statements[key] = statement
     return statement
 
 

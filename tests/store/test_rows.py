@@ -9,6 +9,7 @@ from django.db import transaction
 
 from engine.services import deploy, start_instance
 from engine.store import rows
+from engine.store.execution import EVENT_COLUMNS
 from engine.store.models import Event, Job, ProcessInstance, Token, TokenStatus
 from engine.store.rows import insert_rows
 from engine.store.tokens import TOKEN_COLUMNS
@@ -41,17 +42,7 @@ def test_it_writes_datetimes_json_enums_and_nulls_that_read_back_unchanged() -> 
         )
         insert_rows(
             Event,
-            (
-                "instance_id",
-                "seq",
-                "type",
-                "node_id",
-                "token_id",
-                "payload",
-                "created_at",
-                "prev_hash",
-                "hash",
-            ),
+            EVENT_COLUMNS,
             [(instance.pk, 1000, "token_arrived", None, None, payload, moment, "", "x" * 64)],
         )
 
