@@ -11,19 +11,17 @@ from typing import Any
 from engine.runtime import (
     CancelInstance,
     CommandRejected,
-    InstanceState,
     RetryIncident,
-    StartInstance,
-    handle,
 )
 from engine.runtime.behaviours.start_events import starts_by
 from engine.runtime.commands import Command
 from engine.services.actors import user_or_none
 from engine.services.errors import InvalidInput, InvalidState, NotFound
 from engine.services.variables import check_variables
-from engine.store.execution import LoadedInstance, apply_command, commit_outcome, run_atomically
+from engine.store.execution import apply_command, run_atomically
 from engine.store.graphs import graph_of
 from engine.store.models import ID_LENGTH, BusinessKeyClaim, Incident, ProcessDefinition, ProcessInstance
+from engine.store.start_events import begin_instance
 
 
 def start_instance(
@@ -75,22 +73,19 @@ def start_instance(
                 existing = ProcessInstance.objects.get(pk=claimed.instance_id)
                 existing.created = False
                 return existing
-        fresh = InstanceState()
-        instance = ProcessInstance.objects.create(
-            definition=chosen,
+        started = begin_instance(
+            chosen,
+            variables=variables,
+            start_event=start_event,
             business_key=business_key,
-            state=fresh.to_json(),
             started_by=started_by,
         )
         if unique_business_key:
             # A racing start with the same key fails here on the unique constraint; run_atomically
-            # runs it again, and then it finds this instance above.
+            # runs it again, and then it finds the instance that won above.
             BusinessKeyClaim.objects.create(
-                process_key=chosen.key, business_key=business_key, instance=instance
+                process_key=chosen.key, business_key=business_key, instance=started
             )
-        # The row was just written by this transaction: no need to read it back (apply_command).
-        loaded = LoadedInstance(instance, fresh, graph)
-        started = commit_outcome(loaded, handle(graph, fresh, StartInstance(variables, start_event)))
         started.created = True
         return started
 

@@ -16,7 +16,7 @@ Locking rules (every writer of instance data follows them; read before changing 
    The one exception is claiming a job (pending -> running), a conditional UPDATE of the job
    row alone that never touches the instance.
 3. Belt and braces: Event (instance, seq) and JoinFiring (instance, scope, gateway, generation)
-   are unique, and Token status changes are compare-and-set on the token's own `version`.
+   are unique, and Token status changes are compare-and-set on the status the command read.
    Anything that slips past rule 1 fails there, as an IntegrityError or Conflict, and is
    retried like any conflict: a join can never fire twice, an event seq never repeats.
 4. On SQLite transactions begin IMMEDIATE (see settings): writers queue on the database lock
@@ -106,12 +106,18 @@ def execute(instance_id: int, command: Command) -> ProcessInstance:
     return run_atomically(lambda: apply_command(instance_id, command))
 
 
-def apply_command(instance_id: int, command: Command) -> ProcessInstance:
+#: Columns of a definition that a command never needs (its graph comes from graph_of's cache).
+DEFINITION_BULK = ("bpmn_xml", "graph")
+
+
+def apply_command(instance: int | ProcessInstance, command: Command) -> ProcessInstance:
     """Load, run the kernel, write everything. Call inside transaction.atomic() (see module doc).
 
-    Raises ProcessInstance.DoesNotExist, CommandRejected, or Conflict.
+    `instance` is the instance id, or its row when the caller has just read it in this
+    transaction (with its definition, as load_instance does). Raises
+    ProcessInstance.DoesNotExist, CommandRejected, or Conflict.
     """
-    loaded = load_instance(instance_id)
+    loaded = load_instance(instance) if isinstance(instance, int) else snapshot_of(instance)
     return commit_outcome(loaded, handle(loaded.graph, loaded.state, command))
 
 
@@ -119,9 +125,14 @@ def load_instance(instance_id: int) -> LoadedInstance:
     """The instance row and its kernel state, read without a lock (optimistic)."""
     row = (
         ProcessInstance.objects.select_related("definition")
-        .defer("definition__bpmn_xml", "definition__graph")
+        .defer(*(f"definition__{name}" for name in DEFINITION_BULK))
         .get(pk=instance_id)
     )
+    return snapshot_of(row)
+
+
+def snapshot_of(row: ProcessInstance) -> LoadedInstance:
+    """The kernel's view of an instance row just read (its definition loaded with it)."""
     return LoadedInstance(row, InstanceState.from_json(row.state), graph_of(row.definition))
 
 
@@ -133,17 +144,8 @@ def commit_outcome(
         raise RuntimeError("commit_outcome must run inside transaction.atomic()")
     now = now or clock.now()
     row = loaded.row
-    events = _event_rows(row, outcome.events, now)
-    status = InstanceStatus(outcome.state.status.value)
-    changes = {
-        "state": outcome.state.to_json(),
-        "variables": outcome.state.variables,
-        "status": status,
-        "version": row.version + 1,
-        "last_seq": row.last_seq + len(events),
-        "last_hash": events[-1][EVENT_HASH] if events else row.last_hash,
-        "ended_at": row.ended_at or (None if status == InstanceStatus.RUNNING else now),
-    }
+    events = _event_rows(row.last_seq, row.last_hash, outcome.events, now)
+    changes = _instance_changes(row, outcome, events, now)
     # Message names before the instance row: the lock order of engine.store.messages.
     lock_message_names(subscribed_names(outcome.effects))
     # Rule 1: the compare-and-set comes first and locks the instance for the rest.
@@ -151,20 +153,70 @@ def commit_outcome(
         raise Conflict(f"instance {row.pk} changed after version {row.version} was read")
     for name, value in changes.items():
         setattr(row, name, value)
+    return _append_history(row, loaded, outcome, events, now)
 
-    insert_rows(Event, EVENT_COLUMNS, events)
+
+def commit_new_instance(
+    row: ProcessInstance,
+    graph: ProcessGraph,
+    outcome: Outcome,
+    *,
+    now: datetime | None = None,
+) -> ProcessInstance:
+    """Insert the unsaved instance `row` with the outcome of its first command, and that outcome's history.
+
+    A started instance is written once, already in its state after the start, instead of
+    being inserted empty and then updated: no other transaction can know it yet, so there is
+    nothing to compare-and-set against.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("commit_new_instance must run inside transaction.atomic()")
+    if row.pk is not None:
+        raise ValueError("commit_new_instance needs an instance that is not saved yet")
+    now = now or clock.now()
+    fresh = InstanceState()
+    events = _event_rows(0, "", outcome.events, now)
+    row.started_at = now
+    for name, value in _instance_changes(row, outcome, events, now).items():
+        setattr(row, name, value)
+    lock_message_names(subscribed_names(outcome.effects))
+    row.save(force_insert=True)
+    return _append_history(row, LoadedInstance(row, fresh, graph), outcome, events, now)
+
+
+def _instance_changes(
+    row: ProcessInstance, outcome: Outcome, events: list[tuple[Any, ...]], now: datetime
+) -> dict[str, Any]:
+    status = InstanceStatus(outcome.state.status.value)
+    return {
+        "state": outcome.state.to_json(),
+        "variables": outcome.state.variables,
+        "status": status,
+        "version": row.version + 1,
+        "last_seq": row.last_seq + len(events),
+        "last_hash": events[-1][_ROW_HASH] if events else row.last_hash,
+        "ended_at": row.ended_at or (None if status == InstanceStatus.RUNNING else now),
+    }
+
+
+def _append_history(
+    row: ProcessInstance,
+    loaded: LoadedInstance,
+    outcome: Outcome,
+    events: list[tuple[Any, ...]],
+    now: datetime,
+) -> ProcessInstance:
+    """Everything a command writes after the instance row (rule 2: while it owns that row)."""
+    insert_rows(Event, EVENT_COLUMNS, [(row.pk, *event) for event in events])
     project_tokens(row, loaded.state, outcome.state, outcome.events, now)
-    JoinFiring.objects.bulk_create(
-        JoinFiring(
-            instance=row,
-            scope=event.data["scope"],
-            gateway_id=event.node,
-            generation=event.data["generation"],
-            token_id=event.token,
-            created_at=now,
-        )
-        for event in outcome.events
-        if event.type is EventType.JOIN_FIRED
+    insert_rows(
+        JoinFiring,
+        JOIN_FIRING_COLUMNS,
+        [
+            (row.pk, event.data["scope"], event.node, event.data["generation"], event.token, now)
+            for event in outcome.events
+            if event.type is EventType.JOIN_FIRED
+        ],
     )
     apply_effects(row, loaded.graph, outcome.effects, now)
     resolve_incidents(
@@ -175,7 +227,8 @@ def commit_outcome(
     return deliver_buffered(row, outcome.effects, now)
 
 
-#: The columns of an event row as _event_rows builds it (insert_rows skips the ORM per row).
+#: The columns of an event row (insert_rows skips the ORM per row); _event_rows builds all but
+#: the first, instance_id.
 EVENT_COLUMNS = (
     "instance_id",
     "seq",
@@ -187,14 +240,21 @@ EVENT_COLUMNS = (
     "prev_hash",
     "hash",
 )
-EVENT_HASH = EVENT_COLUMNS.index("hash")
+#: Where the hash is in a row of _event_rows.
+_ROW_HASH = EVENT_COLUMNS.index("hash") - 1
+JOIN_FIRING_COLUMNS = ("instance_id", "scope", "gateway_id", "generation", "token_id", "created_at")
 
 
-def _event_rows(row: ProcessInstance, events: list[KernelEvent], now: datetime) -> list[tuple[Any, ...]]:
-    """Number the kernel's events after the instance's last one and chain their hashes."""
+def _event_rows(
+    last_seq: int, last_hash: str, events: list[KernelEvent], now: datetime
+) -> list[tuple[Any, ...]]:
+    """Number the kernel's events after the instance's last one and chain their hashes.
+
+    The rows are EVENT_COLUMNS without the leading instance_id (a new instance has none yet).
+    """
     rows = []
-    prev_hash = row.last_hash or GENESIS_HASH
-    for seq, event in enumerate(events, start=row.last_seq + 1):
+    prev_hash = last_hash or GENESIS_HASH
+    for seq, event in enumerate(events, start=last_seq + 1):
         payload = dict(event.data)
         event_type = event.type.value
         digest = event_hash(
@@ -206,6 +266,6 @@ def _event_rows(row: ProcessInstance, events: list[KernelEvent], now: datetime) 
             payload=payload,
             created_at=now,
         )
-        rows.append((row.pk, seq, event_type, event.node, event.token, payload, now, prev_hash, digest))
+        rows.append((seq, event_type, event.node, event.token, payload, now, prev_hash, digest))
         prev_hash = digest
     return rows

@@ -17,8 +17,9 @@ from typing import Any
 
 from engine.bpmn.errors import Problem
 from engine.bpmn.graph import ProcessGraph
-from engine.runtime import InstanceState, StartInstance
-from engine.store.execution import apply_command, run_atomically
+from engine.runtime import InstanceState, StartInstance, handle
+from engine.store.execution import commit_new_instance, run_atomically
+from engine.store.graphs import graph_of
 from engine.store.messages import lock_message_names
 from engine.store.models import (
     ProcessDefinition,
@@ -102,13 +103,10 @@ def begin_instance(
 
     Call inside transaction.atomic(); raises CommandRejected when that start event cannot start it.
     """
-    instance = ProcessInstance.objects.create(
-        definition=definition,
-        business_key=business_key,
-        state=InstanceState().to_json(),
-        started_by=started_by,
-    )
-    return apply_command(instance.pk, StartInstance(variables, start_event))
+    graph = graph_of(definition)
+    outcome = handle(graph, InstanceState(), StartInstance(variables, start_event))
+    instance = ProcessInstance(definition=definition, business_key=business_key, started_by=started_by)
+    return commit_new_instance(instance, graph, outcome)
 
 
 def start_by_message(name: str, variables: Mapping[str, Any]) -> ProcessInstance | None:
