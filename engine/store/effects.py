@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+
 from engine.bpmn.graph import FormField, Node, ProcessGraph, UserTaskDefinition
 from engine.runtime import (
     BroadcastSignal,
@@ -134,6 +136,7 @@ def _job(instance: ProcessInstance, token: int, node: Node, now: datetime) -> Jo
         max_attempts=parse_retry_policy(service.retry).max_attempts,
         due_at=now,
         created_at=now,
+        exclusive=settings.BPM_JOBS_EXCLUSIVE,
     )
 
 

@@ -254,6 +254,10 @@ class Job(models.Model):
         blank=True,
         help_text="When it was last handed to the job queue (django-q2); empty: not yet.",
     )
+    exclusive = models.BooleanField(
+        default=True,
+        help_text="Runs while no other exclusive job of its instance runs (BPM_JOBS_EXCLUSIVE when created).",
+    )
 
     objects = JobQuerySet.as_manager()
 
@@ -261,6 +265,15 @@ class Job(models.Model):
         indexes = (
             models.Index(fields=("status", "due_at"), name="job_status_due"),
             models.Index(fields=("instance", "token_id"), name="job_instance_token"),
+        )
+        constraints = (
+            # Exclusive jobs of one instance run one at a time, enforced by the database: of two
+            # workers claiming two such jobs at once, the second claim fails here (engine.worker.claim).
+            models.UniqueConstraint(
+                fields=("instance",),
+                condition=models.Q(status="running", exclusive=True),
+                name="job_one_exclusive_running_per_instance",
+            ),
         )
 
     def __str__(self) -> str:

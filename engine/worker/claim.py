@@ -1,38 +1,39 @@
 """Claiming a job: pending -> running for exactly one worker, with a lock that expires.
 
-The claim is a conditional UPDATE of the job row alone (`... WHERE id = ? AND status =
-'pending'`): whichever worker's UPDATE changes the row owns the job, every other one sees
-0 rows and moves on. It never touches the instance row (execution rule 2), so claiming never
-waits for a running command.
+A claim is ONE statement in autocommit, `UPDATE job SET status = 'running', ... WHERE id = ?
+AND status = 'pending' AND due_at <= now RETURNING ...`: whichever worker's UPDATE changes the
+row owns the job, every other one changes nothing and moves on. `claim_next` picks the oldest
+due job inside the same statement (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so workers
+claiming at the same moment take different jobs instead of queueing on one row). A claim
+never touches the instance row (execution rule 2), so it never waits for a running command.
 
-Jobs of one instance run one at a time by default (exclusive): a job is not claimed while
-another job of its instance is running under an unexpired lock, so parallel branches of one
-instance never race on its variables or joins, while different instances run in parallel.
-To make "check, then claim" atomic between workers, claims of one instance are serialised:
-on PostgreSQL by a transaction-scoped advisory lock on the instance id, on SQLite by the
-IMMEDIATE transaction (one writer at a time).
+Exclusive jobs (the default, BPM_JOBS_EXCLUSIVE) of one instance run one at a time, so
+parallel branches of one instance never race on its variables or joins, while different
+instances run in parallel. The database enforces it: a partial unique index allows one
+running exclusive job per instance (Job.Meta.constraints). The claim skips jobs of instances
+that already run one; of two workers claiming two jobs of one idle instance at the same moment,
+the second one's UPDATE fails on the index (IntegrityError) and it claims nothing. A running job
+whose worker died keeps its instance busy until crash recovery hands it back to the queue
+(engine.worker.scheduler, every scheduler pass).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection
 
 from engine.store.models import Job, JobStatus
 
 Clock = Callable[[], datetime]
 
-#: First key of the advisory locks taken while claiming (ASCII "bpmc"), so they cannot be
-#: mistaken for locks some other tool takes on the same database.
-_ADVISORY_LOCK_CLASS = 0x62706D63
-#: How many due jobs one claim round looks at before giving up (others may be claiming them).
-_CANDIDATES = 20
+#: How often claim_next tries again when its pick lost the race for an instance (IntegrityError).
+_RACES = 5
 
 
 def new_owner() -> str:
@@ -41,58 +42,83 @@ def new_owner() -> str:
 
 
 def claim_next(
-    owner: str,
-    *,
-    now: datetime,
-    lock_for: timedelta,
-    exclusive: bool = True,
-    instance_id: int | None = None,
+    owner: str, *, now: datetime, lock_for: timedelta, instance_id: int | None = None
 ) -> Job | None:
     """Claim the oldest due pending job (of `instance_id`, or any); None when there is none to take.
 
     Call outside transaction.atomic(): the claim must be committed before the handler runs.
     """
-    due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
-    if instance_id is not None:
-        due = due.filter(instance_id=instance_id)
-    if exclusive:
-        due = due.exclude(instance_id__in=busy_instances(now))
-    for job_id, job_instance in due.order_by("due_at", "pk").values_list("pk", "instance_id")[:_CANDIDATES]:
-        job = claim(job_id, job_instance, owner, now=now, lock_for=lock_for, exclusive=exclusive)
-        if job is not None:
-            return job
+    pick = _oldest_due_job(connection.vendor, instance_id is not None)
+    for _ in range(_RACES):
+        params = [now, *([instance_id] if instance_id is not None else [])]
+        claimed, lost_race = _run_claim(pick, params, owner, now=now, lock_for=lock_for)
+        if not lost_race:
+            return claimed
     return None
 
 
-def claim(
-    job_id: int, instance_id: int, owner: str, *, now: datetime, lock_for: timedelta, exclusive: bool = True
-) -> Job | None:
-    """Claim this job if it is still pending and due (and its instance is idle); else None."""
+def claim(job_id: int, owner: str, *, now: datetime, lock_for: timedelta) -> Job | None:
+    """Claim this job if it is still pending and due (and, if exclusive, its instance is idle); else None."""
+    claimed, _ = _run_claim("%s", [job_id], owner, now=now, lock_for=lock_for)
+    return claimed
+
+
+def busy_instances():  # -> QuerySet of instance ids
+    """Instances that run an exclusive job (their other exclusive jobs must wait)."""
+    return Job.objects.filter(status=JobStatus.RUNNING, exclusive=True).values("instance_id")
+
+
+def _run_claim(
+    job_id_sql: str, params: list[object], owner: str, *, now: datetime, lock_for: timedelta
+) -> tuple[Job | None, bool]:
+    """(the claimed job or None, whether the claim lost a race for its instance)."""
     if connection.in_atomic_block:
         raise RuntimeError("claim a job outside transaction.atomic(), so the claim commits before it runs")
-    with transaction.atomic():
-        if exclusive:
-            _serialise_claims_of(instance_id)
-            if busy_instances(now).filter(instance_id=instance_id).exists():
-                return None
-        claimed = Job.objects.filter(pk=job_id, status=JobStatus.PENDING, due_at__lte=now).update(
-            status=JobStatus.RUNNING,
-            attempts=F("attempts") + 1,
-            lock_owner=owner,
-            lock_expires_at=now + lock_for,
-        )
-    return Job.objects.get(pk=job_id) if claimed else None
+    sql = _claim_sql(connection.vendor, job_id_sql)
+    try:
+        # The instance's busy check sees the database as of the statement's start; `now` is
+        # passed twice more for it and for the due check of the chosen row.
+        claimed = list(Job.objects.raw(sql, [owner, now + lock_for, *params, now]))
+    except IntegrityError:
+        # Another worker claimed a job of the same instance between our pick and our write.
+        return None, True
+    return (claimed[0] if claimed else None), False
 
 
-def busy_instances(now: datetime):  # -> QuerySet of instance ids
-    """Instances with a job running under a live lock (exclusive jobs of theirs must wait)."""
-    return Job.objects.filter(status=JobStatus.RUNNING, lock_expires_at__gt=now).values("instance_id")
+@functools.cache
+def _oldest_due_job(vendor: str, of_one_instance: bool) -> str:
+    """A subquery choosing the id of the oldest due pending job whose instance may run it now."""
+    instance_filter = "AND j.instance_id = %s" if of_one_instance else ""
+    skip_locked = "FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    # Only the model's own table name goes into the SQL; values are parameters.
+    return f"""(
+        SELECT j.id FROM {_table()} j
+        WHERE j.status = 'pending' AND j.due_at <= %s {instance_filter} AND NOT {_instance_busy("j")}
+        ORDER BY j.due_at, j.id
+        LIMIT 1 {skip_locked}
+    )"""  # noqa: S608
 
 
-def _serialise_claims_of(instance_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Released at commit; the int4 pair form keeps the key space apart from other users.
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, instance_id % 2**31]
-            )
+@functools.cache
+def _claim_sql(vendor: str, job_id_sql: str) -> str:
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in Job._meta.concrete_fields)
+    table = _table()
+    # The busy check spares a claim that would fail on the unique index (and, on PostgreSQL,
+    # the wait for the transaction holding its entry); the index is what makes it certain.
+    return f"""
+        UPDATE {table} SET status = 'running', attempts = attempts + 1, lock_owner = %s,
+            lock_expires_at = %s
+        WHERE id = {job_id_sql} AND status = 'pending' AND due_at <= %s AND NOT {_instance_busy(table)}
+        RETURNING {columns}
+    """  # noqa: S608
+
+
+def _instance_busy(job: str) -> str:
+    """SQL: `job` (a table name or alias) is exclusive and its instance runs an exclusive job."""
+    return f"""({job}.exclusive AND EXISTS (
+        SELECT 1 FROM {_table()} b
+        WHERE b.instance_id = {job}.instance_id AND b.status = 'running' AND b.exclusive))"""  # noqa: S608
+
+
+def _table() -> str:
+    return connection.ops.quote_name(Job._meta.db_table)

@@ -75,10 +75,9 @@ def dispatch_due(now: datetime) -> int:
     long the job has been due (a job stuck behind a long backlog is not re-sent every pass).
     """
     due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
-    if settings.BPM_JOBS_EXCLUSIVE:
-        # A message for a job of a busy instance would be used up without running it; the
-        # running job sends its instance's waiting jobs when it finishes (engine.worker.tasks).
-        due = due.exclude(instance_id__in=busy_instances(now))
+    # A message for an exclusive job of a busy instance would be used up without running it;
+    # the running job sends its instance's waiting jobs when it finishes (engine.worker.tasks).
+    due = due.exclude(exclusive=True, instance_id__in=busy_instances())
     oldest_first = ("due_at", "pk")
     never_sent = list(
         due.filter(dispatched_at=None).order_by(*oldest_first).values_list("pk", flat=True)[:BATCH]

@@ -69,7 +69,6 @@ class Worker:
         *,
         concurrency: int | None = None,
         lock_for: timedelta | None = None,
-        exclusive: bool | None = None,
         queue: str | None = None,
         poll_interval: float = POLL_INTERVAL,
         clock: Clock = timezone.now,
@@ -78,7 +77,6 @@ class Worker:
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.lock_for = lock_for or timedelta(seconds=settings.BPM_WORKER_LOCK_SECONDS)
-        self.exclusive = settings.BPM_JOBS_EXCLUSIVE if exclusive is None else exclusive
         self.queue = queue or settings.BPM_JOB_QUEUE
         self.poll_interval = min(poll_interval, 1.0)
         self.clock = clock
@@ -192,7 +190,7 @@ class Worker:
             self._next_pass = time.monotonic() + self.poll_interval
         claimed = 0
         while self._idle_slots() > 0 and not self.stopping.is_set():
-            job = claim_next(self.owner, now=self.clock(), lock_for=self.lock_for, exclusive=self.exclusive)
+            job = claim_next(self.owner, now=self.clock(), lock_for=self.lock_for)
             if job is None:
                 break
             future = pool.submit(self._execute, job)

@@ -31,19 +31,9 @@ def worker_owner() -> str:
 
 def run_job(job_id: int) -> str:
     """Run job `job_id` if it can be claimed; return the outcome ("skipped" when it could not)."""
-    instance_id = Job.objects.filter(pk=job_id).values_list("instance_id", flat=True).first()
-    if instance_id is None:
-        return "skipped"
     owner = worker_owner()
     lock_for = timedelta(seconds=settings.BPM_WORKER_LOCK_SECONDS)
-    job = claim(
-        job_id,
-        instance_id,
-        owner,
-        now=timezone.now(),
-        lock_for=lock_for,
-        exclusive=settings.BPM_JOBS_EXCLUSIVE,
-    )
+    job = claim(job_id, owner, now=timezone.now(), lock_for=lock_for)
     if job is None:
         # This message is used up without running the job (its instance was busy, or it was
         # not due yet): mark the job as having no message on its way, so it is sent again,
@@ -53,7 +43,7 @@ def run_job(job_id: int) -> str:
     outcome = execute_job(job, owner, lock_for=lock_for)
     # Jobs of this instance that were skipped while this one ran may go now.
     waiting = Job.objects.filter(
-        instance_id=instance_id, status=JobStatus.PENDING, due_at__lte=timezone.now(), dispatched_at=None
+        instance_id=job.instance_id, status=JobStatus.PENDING, due_at__lte=timezone.now(), dispatched_at=None
     )
     dispatch(list(waiting.values_list("pk", flat=True)))
     return outcome

@@ -7,11 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
+from django.test import override_settings
 
 from engine.services import deploy, start_instance
 from engine.store.models import Job, ProcessInstance
 from engine.worker.claim import claim, claim_next, new_owner
+from engine.worker.scheduler import recover_expired_locks
 from tests.worker.clock import FakeClock
 from tests.worker.models import one_cli_task_process, parallel_cli_process
 
@@ -53,25 +55,41 @@ def test_it_runs_the_jobs_of_one_instance_one_at_a_time_and_instances_in_paralle
 
     assert claimed[2] is None, "the second branch waits while the first runs"
     assert sorted(job.instance_id for job in claimed[:2] if job) == [first.pk, second.pk]
-    # A job whose lock expired no longer blocks its instance (its worker is gone).
+    # A job whose lock expired blocks its instance until crash recovery hands it back.
     clock.advance(seconds=LOCK.total_seconds() + 1)
+    assert claim_next("w3", now=clock(), lock_for=LOCK) is None
+    assert recover_expired_locks(clock()) == 2
     assert claim_next("w3", now=clock(), lock_for=LOCK) is not None
 
 
+def test_the_database_refuses_a_second_running_exclusive_job_of_an_instance() -> None:
+    instance = start_instance(definition=deploy(parallel_cli_process(2, "true")))
+    first, second = Job.objects.filter(instance=instance).order_by("pk")
+    Job.objects.filter(pk=first.pk).update(status="running")
+
+    with pytest.raises(IntegrityError):
+        Job.objects.filter(pk=second.pk).update(status="running")
+
+    assert claim(second.pk, "w", now=FakeClock()(), lock_for=LOCK) is None
+    assert Job.objects.get(pk=second.pk).status == "pending"
+
+
+@override_settings(BPM_JOBS_EXCLUSIVE=False)
 def test_it_can_run_the_jobs_of_one_instance_in_parallel_when_asked() -> None:
     start_instance(definition=deploy(parallel_cli_process(2, "true")))
     clock = FakeClock()
 
-    claimed = [claim_next(f"w{n}", now=clock(), lock_for=LOCK, exclusive=False) for n in range(2)]
+    claimed = [claim_next(f"w{n}", now=clock(), lock_for=LOCK) for n in range(2)]
 
     assert all(claimed)
+    assert [job.exclusive for job in claimed if job] == [False, False]
 
 
 def test_it_refuses_to_claim_inside_a_transaction() -> None:
     from django.db import transaction
 
     with transaction.atomic(), pytest.raises(RuntimeError, match=r"outside transaction\.atomic"):
-        claim(1, 1, "w", now=FakeClock()(), lock_for=LOCK)
+        claim(1, "w", now=FakeClock()(), lock_for=LOCK)
 
 
 def test_owners_are_unique_per_worker() -> None:
@@ -83,7 +101,8 @@ def test_owners_are_unique_per_worker() -> None:
 def test_two_racing_workers_never_both_claim_a_job(exclusive: bool) -> None:
     """Eight threads, each with its own connection, claim at the same moment, over and over."""
     definition = deploy(parallel_cli_process(3, "true"))
-    instances = [start_instance(definition=definition) for _ in range(4)]
+    with override_settings(BPM_JOBS_EXCLUSIVE=exclusive):
+        instances = [start_instance(definition=definition) for _ in range(4)]
     clock = FakeClock()
     racers = 8
     barrier = threading.Barrier(racers)
@@ -93,7 +112,7 @@ def test_two_racing_workers_never_both_claim_a_job(exclusive: bool) -> None:
             barrier.wait(30)
             won = []
             while (
-                job := claim_next(f"racer{n}", now=clock(), lock_for=LOCK, exclusive=exclusive)
+                job := claim_next(f"racer{n}", now=clock(), lock_for=LOCK)
             ) is not None:
                 won.append(job.pk)
             return won
@@ -127,7 +146,7 @@ def test_racing_claims_of_different_jobs_of_one_instance_let_only_one_run() -> N
     def racer(job: Job) -> bool:
         try:
             barrier.wait(30)
-            return claim(job.pk, job.instance_id, f"racer{job.pk}", now=clock(), lock_for=LOCK) is not None
+            return claim(job.pk, f"racer{job.pk}", now=clock(), lock_for=LOCK) is not None
         finally:
             connection.close()
 
