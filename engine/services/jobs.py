@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from django.db import IntegrityError
 from django.db.models import F
 
 from engine.handlers.base import FieldValue, HandlerError, JobContext, ThrowBpmnError
@@ -28,7 +29,7 @@ from engine.services.errors import InvalidState, InvalidVariables, NotFound
 from engine.services.variables import check_variables
 from engine.store import clock
 from engine.store.errors import Conflict
-from engine.store.execution import apply_command, run_atomically
+from engine.store.execution import DEFINITION_BULK, apply_command, run_atomically
 from engine.store.models import OPEN_JOB_STATUSES, Job, JobStatus, ProcessInstance
 
 logger = logging.getLogger(__name__)
@@ -91,13 +92,19 @@ def _report(
     """Apply `command_for(job)` and close the job as `outcome`, once, whatever the deliveries."""
 
     def report() -> ProcessInstance:
-        job = Job.objects.filter(pk=job_id).first()
+        # The job and its instance in one read (the instance without a lock: optimistic).
+        job = (
+            Job.objects.select_related("instance__definition")
+            .defer(*(f"instance__definition__{name}" for name in DEFINITION_BULK))
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None:
             raise NotFound(f"job {job_id} does not exist")
         if job.status not in OPEN_JOB_STATUSES:
             return _already_closed(job, outcome)
         try:
-            instance = apply_command(job.instance_id, command_for(job))
+            instance = apply_command(job.instance, command_for(job))
         except CommandRejected as rejection:
             job.refresh_from_db()
             if job.status not in OPEN_JOB_STATUSES:
@@ -136,15 +143,20 @@ def _claim_next(instance_id: int | None) -> Job | None:
         due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
         if instance_id is not None:
             due = due.filter(instance_id=instance_id)
-        job = due.order_by("pk").first()
+        # An exclusive job waits while its instance runs one (the database allows one at a time).
+        busy = Job.objects.filter(status=JobStatus.RUNNING, exclusive=True).values("instance_id")
+        job = due.exclude(exclusive=True, instance_id__in=busy).order_by("pk").first()
         if job is None:
             return None
-        claimed = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
-            status=JobStatus.RUNNING,
-            attempts=F("attempts") + 1,
-            lock_owner=owner,
-            lock_expires_at=now + LOCAL_LOCK,
-        )
+        try:
+            claimed = Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
+                status=JobStatus.RUNNING,
+                attempts=F("attempts") + 1,
+                lock_owner=owner,
+                lock_expires_at=now + LOCAL_LOCK,
+            )
+        except IntegrityError:
+            continue  # a worker started another job of its instance just now; look again
         if claimed:
             job.refresh_from_db()
             return job
@@ -184,14 +196,13 @@ def invoke_handler(job: Job) -> HandlerOutcome:
     handler = get_handler(job.handler_type)
     if handler is None:
         return HandlerFailed(unavailable_reason(job.handler_type), retryable=False)
-    variables = ProcessInstance.objects.values_list("variables", flat=True).get(pk=job.instance_id)
     context = JobContext(
         instance_id=job.instance_id,
         job_id=job.pk,
         node_id=job.node_id,
         idempotency_key=str(job.idempotency_key),
         fields=_handler_fields(job.fields),
-        variables=MappingProxyType(variables),
+        variables=_StoredVariables(job.instance_id),
     )
     try:
         result = check_variables(
@@ -216,6 +227,36 @@ def _run(job: Job) -> None:
             fail_job(job_id=job.pk, error=error, details=details)
         case HandlerThrewError(code=code, message=message):
             throw_job_error(job_id=job.pk, code=code, message=message)
+
+
+class _StoredVariables(Mapping[str, Any]):
+    """The instance's variables, read-only, read from the database when a handler first looks.
+
+    Many handlers never do (a no-op, an HTTP call with fixed fields): they are spared the query.
+    """
+
+    def __init__(self, instance_id: int):
+        self._instance_id = instance_id
+        self._variables: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._variables is None:
+            self._variables = ProcessInstance.objects.values_list("variables", flat=True).get(
+                pk=self._instance_id
+            )
+        return self._variables
+
+    def __getitem__(self, name: str) -> Any:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return f"StoredVariables({self._loaded()!r})"
 
 
 def _handler_fields(stored: Mapping[str, Any]) -> Mapping[str, FieldValue]:

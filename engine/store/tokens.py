@@ -3,15 +3,19 @@
 A token row is inserted when a token arrives (TOKEN_ARRIVED) or leaves a join (JOIN_FIRED),
 and its status follows the kernel: while the token is in the state its status is the
 kernel's, once it is gone it ends as `completed` (left its node, or consumed by a join) or
-`terminated` (withdrawn). Status changes are compare-and-set on the row's `version`. Rows are
+`terminated` (withdrawn). Status changes are compare-and-set on the row's status (the one
+the command's snapshot had) and count up the row's `version`. Rows are
 never deleted, so the table is the full history of where every token went.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
+
+from django.db.models import F
 
 from engine.runtime import EventType, InstanceState
 from engine.runtime.events import Event as KernelEvent
@@ -94,23 +98,19 @@ def project_tokens(
         )
     insert_rows(Token, TOKEN_COLUMNS, new_rows)
 
-    changed = {
-        token.id: status
-        for token in before.tokens.values()
-        if (status := final_status(token.id)) != token.status.value
-    }
-    if not changed:
-        return
-    versions = dict(
-        Token.objects.filter(instance=instance, token_id__in=changed).values_list("token_id", "version")
-    )
-    for token_id, status in changed.items():
-        version = versions.get(token_id)
-        updated = Token.objects.filter(instance=instance, token_id=token_id, version=version).update(
-            status=status, version=(version or 0) + 1, ended_at=now if status in TERMINAL else None
+    # Status changes, one UPDATE per (from, to) pair. The row's status is the compare-and-set
+    # guard: it must still be what the snapshot we ran on says, or the command is retried.
+    changes: dict[tuple[str, TokenStatus], list[int]] = defaultdict(list)
+    for token in before.tokens.values():
+        status = final_status(token.id)
+        if status != token.status.value:
+            changes[(token.status.value, status)].append(token.id)
+    for (was, status), token_ids in changes.items():
+        updated = Token.objects.filter(instance=instance, token_id__in=token_ids, status=was).update(
+            status=status, version=F("version") + 1, ended_at=now if status in TERMINAL else None
         )
-        if not updated:
-            raise Conflict(f"token {token_id} of instance {instance.pk} changed concurrently")
+        if updated != len(token_ids):
+            raise Conflict(f"tokens {token_ids} of instance {instance.pk} changed concurrently")
 
 
 def _token(event: KernelEvent) -> int:

@@ -45,3 +45,12 @@ NOT_A_FUNCTION = 42
 
 def exits(context: JobContext) -> dict[str, Any]:
     raise SystemExit(3)  # a function must not be able to stop the worker that runs it
+
+
+def tries_to_change_variables(context: JobContext) -> dict[str, Any]:
+    try:
+        context.variables["total"] = 0  # type: ignore[index]
+        refused = ""
+    except TypeError as error:
+        refused = type(error).__name__
+    return {"copy": dict(context.variables), "refused": refused}

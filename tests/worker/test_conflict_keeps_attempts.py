@@ -28,18 +28,18 @@ def another_writer_wins(monkeypatch: pytest.MonkeyPatch, *, times: int | None = 
     the command's snapshot missed, so the real `UPDATE ... WHERE version = v` matches no row
     and the attempt rolls back (the change with it) as a genuine conflict, on any database.
     """
-    read = execution.load_instance
+    read = execution.snapshot_of
     left = [times]
 
-    def read_then_lose_the_race(instance_id: int) -> execution.LoadedInstance:
-        loaded = read(instance_id)
+    def read_then_lose_the_race(row: ProcessInstance) -> execution.LoadedInstance:
+        loaded = read(row)
         if left[0] is None or left[0] > 0:
-            ProcessInstance.objects.filter(pk=instance_id).update(version=F("version") + 1)
+            ProcessInstance.objects.filter(pk=row.pk).update(version=F("version") + 1)
             left[0] = None if left[0] is None else left[0] - 1
         return loaded
 
     with monkeypatch.context() as patch:
-        patch.setattr(execution, "load_instance", read_then_lose_the_race)
+        patch.setattr(execution, "snapshot_of", read_then_lose_the_race)
         patch.setattr(execution, "BACKOFF_CAP", 0)  # no need to wait between the doomed attempts
         yield
 
