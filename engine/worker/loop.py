@@ -39,8 +39,31 @@ from engine.worker.scheduler import recover_expired_locks
 
 logger = logging.getLogger(__name__)
 
-#: Seconds between scheduler passes and between polls for due jobs when the queue is empty.
+#: Seconds between scheduler passes, and the longest wait between polls for due jobs.
 POLL_INTERVAL = 0.5
+#: Seconds a threads worker waits before looking again right after it found work (IdleBackoff).
+FIRST_IDLE_WAIT = 0.005
+
+
+class IdleBackoff:
+    """How long a threads worker with idle executors waits before it looks for due jobs again.
+
+    Each empty look doubles the wait, up to `longest`; finding work starts again from `first`.
+    While jobs come steadily, a new one waits milliseconds for a worker, not half a second,
+    and a worker with nothing to do still looks only twice a second.
+    """
+
+    def __init__(self, first: float = FIRST_IDLE_WAIT, longest: float = POLL_INTERVAL):
+        self.first, self.longest = first, max(first, longest)
+        self._next = first
+
+    def found_work(self) -> None:
+        self._next = self.first
+
+    def next_wait(self) -> float:
+        wait = self._next
+        self._next = min(self._next * 2, self.longest)
+        return wait
 
 
 #: Seconds one scheduler pass of a threads worker spends firing due timers before it claims jobs.
@@ -108,6 +131,7 @@ class Worker:
         if self.queue == "django-q":
             return self._run_with_cluster()
         logger.info("worker %s: started with %d executor(s)", self.owner, self.concurrency)
+        backoff = IdleBackoff(longest=self.poll_interval)
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bpm-job") as pool:
             while not self.stopping.is_set():
                 try:
@@ -117,9 +141,15 @@ class Worker:
                     logger.exception("worker %s: scheduler pass failed", self.owner)
                     connection.close()
                     claimed = 0
-                if claimed and self._idle_slots() > 0:
-                    continue  # more may be due: claim again at once
-                self._wake.wait(self.poll_interval)
+                if claimed:
+                    backoff.found_work()
+                    if self._idle_slots() > 0:
+                        continue  # more may be due: claim again at once
+                if self._idle_slots() == 0:
+                    # Every executor is busy: the next look is when one finishes (it wakes us).
+                    self._wake.wait(self.poll_interval)
+                else:
+                    self._wake.wait(backoff.next_wait())
                 self._wake.clear()
             # Leaving the with block waits for the running jobs: the graceful drain.
         connection.close()
