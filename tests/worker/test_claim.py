@@ -111,9 +111,7 @@ def test_two_racing_workers_never_both_claim_a_job(exclusive: bool) -> None:
         try:
             barrier.wait(30)
             won = []
-            while (
-                job := claim_next(f"racer{n}", now=clock(), lock_for=LOCK)
-            ) is not None:
+            while (job := claim_next(f"racer{n}", now=clock(), lock_for=LOCK)) is not None:
                 won.append(job.pk)
             return won
         finally:
