@@ -201,6 +201,14 @@ def drop_redis_queue(redis_url: str) -> None:
         client.delete(key)
 
 
+def _meets_target(result: dict[str, Any]) -> bool:
+    return (
+        result["completed_per_second"] >= TARGET_PER_SECOND
+        and result["p99_ms"] is not None
+        and result["p99_ms"] < TARGET_P99_MS
+    )
+
+
 def run_combination(args: argparse.Namespace, queue: str, worker_count: int) -> dict[str, Any]:
     url = database_url(args, DEFAULT_URL)
     worker_queue = configure_queue(queue, args.redis_url)
@@ -303,14 +311,14 @@ def main(argv: list[str] | None = None) -> int:
             rows,
         )
     )
-    best = max(results, key=lambda r: r["completed_per_second"])
-    met = (
-        best["completed_per_second"] >= TARGET_PER_SECOND
-        and best["p99_ms"] is not None
-        and best["p99_ms"] < TARGET_P99_MS
-    )
+    # A combination meets the target when it reaches both figures at once; shown is the fastest
+    # one that does, or else the fastest one.
+    meeting = [r for r in results if _meets_target(r)]
+    best = max(meeting or results, key=lambda r: r["completed_per_second"])
+    met = bool(meeting)
     print(
-        f"\ntarget: >= {TARGET_PER_SECOND} completed/s with p99 < {TARGET_P99_MS} ms: best "
+        f"\ntarget: >= {TARGET_PER_SECOND} completed/s with p99 < {TARGET_P99_MS} ms: "
+        f"{'met by' if met else 'best'} "
         f"{best['completed_per_second']:.0f}/s, p99 {best['p99_ms'] or 0:.0f} ms "
         f"({best['queue']}, {best['workers']} worker{'s' if best['workers'] != 1 else ''}): "
         f"{'met' if met else 'NOT met'}"
