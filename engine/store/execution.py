@@ -8,7 +8,10 @@ Locking rules (every writer of instance data follows them; read before changing 
    0 rows updated means another transaction changed the instance after our read: `Conflict`,
    the whole transaction rolls back and the command is retried from the start (bounded, with
    a small jittered backoff). A conflict is never the caller's problem unless retries run out.
-2. That UPDATE holds the instance row lock until commit, so everything else the command
+   The start of a new instance is the one command without a snapshot to compare against: its
+   first write is the INSERT of the instance row, already in its state after the start
+   (`commit_new_instance`); no other transaction can see that row before it commits.
+2. That UPDATE (or INSERT) holds the instance row lock until commit, so everything else the command
    writes (events, tokens, join firings, jobs, user tasks, incidents) is written while this
    transaction owns the instance. Writers of one instance are thereby serialised, and since
    every writer locks the instance row before any of its other rows, they cannot deadlock.

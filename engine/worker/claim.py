@@ -49,8 +49,8 @@ def claim_next(
     Call outside transaction.atomic(): the claim must be committed before the handler runs.
     """
     pick = _oldest_due_job(connection.vendor, instance_id is not None)
+    params = [now, *([instance_id] if instance_id is not None else [])]
     for _ in range(_RACES):
-        params = [now, *([instance_id] if instance_id is not None else [])]
         claimed, lost_race = _run_claim(pick, params, owner, now=now, lock_for=lock_for)
         if not lost_race:
             return claimed
@@ -76,8 +76,8 @@ def _run_claim(
         raise RuntimeError("claim a job outside transaction.atomic(), so the claim commits before it runs")
     sql = _claim_sql(connection.vendor, job_id_sql)
     try:
-        # The instance's busy check sees the database as of the statement's start; `now` is
-        # passed twice more for it and for the due check of the chosen row.
+        # Parameters in the order of the SQL: the lock's owner and expiry, those of the SQL
+        # choosing the job, then `now` for the due check of the chosen row.
         claimed = list(Job.objects.raw(sql, [owner, now + lock_for, *params, now]))
     except IntegrityError:
         # Another worker claimed a job of the same instance between our pick and our write.
