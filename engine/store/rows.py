@@ -1,11 +1,12 @@
-"""Appending many rows in one statement without building a model object per row.
+"""Appending many rows without building a model object per row.
 
 Every command appends a few dozen rows (events, tokens): with `bulk_create`, Django builds a
 model instance per row and prepares every field of every row through several layers, which
 cost more than the whole kernel run and the SQL together (docs/BENCHMARKS.md, the profile of
 the straight-through benchmark). Here the column list, the SQL and one adapter per column are
-worked out once per (model, columns); a row is then a plain tuple, sent
-as multi-row INSERTs (one round trip each).
+worked out once per (model, columns); a row is then a plain tuple, sent to PostgreSQL as
+multi-row INSERTs (one round trip each) and to SQLite through one prepared single-row INSERT
+run for every row (executemany).
 
 Only the field types the engine's append-only tables use are accepted; another type is a
 programming error, reported at the first call, never a silent mis-conversion.
@@ -56,11 +57,13 @@ def insert_rows(
         return 0
     connection = connections[using]
     prefix, placeholder, adapters = _statement(connection, model, tuple(columns))
-    values = [
-        value if adapt is None else adapt(value)
-        for row in batch
-        for adapt, value in zip(adapters, row, strict=True)
-    ]
+    if connection.vendor == "sqlite":
+        # No round trips to save in-process: one prepared single-row INSERT run for every row
+        # (sqlite3's executemany) beats parsing a long multi-row statement each time.
+        with connection.cursor() as cursor:
+            cursor.executemany(prefix + placeholder, [_adapted(adapters, row) for row in batch])
+        return len(batch)
+    values = [value for row in batch for value in _adapted(adapters, row)]
     # One multi-row INSERT per chunk: one round trip to PostgreSQL instead of one per row.
     per_chunk = max(1, MAX_PARAMETERS // len(columns))
     with connection.cursor() as cursor:
@@ -71,6 +74,10 @@ def insert_rows(
                 values[start * len(columns) : (start + count) * len(columns)],
             )
     return len(batch)
+
+
+def _adapted(adapters: tuple[Adapter | None, ...], row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True))
 
 
 def _statement(connection: Any, model: type[models.Model], columns: tuple[str, ...]) -> Statement:
