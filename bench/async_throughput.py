@@ -162,29 +162,38 @@ def check_instances(ids: Sequence[int]) -> list[int]:
 
     from engine.store.models import ProcessInstance
 
-    rows = (
-        ProcessInstance.objects.filter(pk__in=ids)
+    rows = [
+        row
+        for chunk in _chunks(ids)
+        for row in ProcessInstance.objects.filter(pk__in=chunk)
         .annotate(
             done_jobs=Count("jobs", filter=Q(jobs__status="completed"), distinct=True),
             incident_count=Count("incidents", distinct=True),
         )
         .values_list("pk", "status", "done_jobs", "incident_count")
-    )
+    ]
     good = {
         pk for pk, status, jobs, incidents in rows if status == "completed" and jobs == 1 and not incidents
     }
     return sorted(set(ids) - good)
 
 
+def _chunks(ids: Sequence[int], size: int = 10_000) -> list[Sequence[int]]:
+    """`ids` in slices: with server-side binding a statement takes at most 65,535 parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 def latencies(ids: Sequence[int]) -> tuple[list[float], float]:
     """(sorted start-to-end latencies in ms, completed instances per second) of the ended instances."""
     from engine.store.models import ProcessInstance
 
-    rows = list(
-        ProcessInstance.objects.filter(pk__in=ids, ended_at__isnull=False).values_list(
+    rows = [
+        row
+        for chunk in _chunks(ids)
+        for row in ProcessInstance.objects.filter(pk__in=chunk, ended_at__isnull=False).values_list(
             "started_at", "ended_at"
         )
-    )
+    ]
     if not rows:
         return [], 0.0
     spans = sorted((ended - started).total_seconds() * 1000 for started, ended in rows)

@@ -107,7 +107,8 @@ else:
     # engine runs the same few statements over and over, on connections kept open
     # (`bpm worker`), so this is worth about 15 % of its throughput (docs/BENCHMARKS.md).
     # Turn it off behind a pooler that cannot keep prepared statements apart (PgBouncer in
-    # transaction mode before 1.21, or without max_prepared_statements).
+    # transaction mode before 1.21, or without max_prepared_statements). With server-side
+    # parameters one statement takes at most 65,535 of them: filter huge id lists in slices.
     if env_bool("BPM_PG_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {"server_side_binding": True, "prepare_threshold": 5}
