@@ -144,8 +144,7 @@ def _claim_next(instance_id: int | None) -> Job | None:
         if instance_id is not None:
             due = due.filter(instance_id=instance_id)
         # An exclusive job waits while its instance runs one (the database allows one at a time).
-        busy = Job.objects.filter(status=JobStatus.RUNNING, exclusive=True).values("instance_id")
-        job = due.exclude(exclusive=True, instance_id__in=busy).order_by("pk").first()
+        job = due.without_busy_exclusive().order_by("pk").first()
         if job is None:
             return None
         try:

@@ -216,6 +216,11 @@ OPEN_JOB_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
 class JobQuerySet(models.QuerySet["Job"]):
+    def without_busy_exclusive(self) -> JobQuerySet:
+        """Without the exclusive jobs whose instance runs an exclusive job (they must wait for it)."""
+        busy = Job.objects.filter(status=JobStatus.RUNNING, exclusive=True).values("instance_id")
+        return self.exclude(exclusive=True, instance_id__in=busy)
+
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Job]:
         """Create the jobs, and hand the runnable ones to the job queue once the transaction commits.
 

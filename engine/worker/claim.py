@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection
 
-from engine.store.models import Job, JobStatus
+from engine.store.models import Job
 
 Clock = Callable[[], datetime]
 
@@ -61,11 +61,6 @@ def claim(job_id: int, owner: str, *, now: datetime, lock_for: timedelta) -> Job
     """Claim this job if it is still pending and due (and, if exclusive, its instance is idle); else None."""
     claimed, _ = _run_claim("%s", [job_id], owner, now=now, lock_for=lock_for)
     return claimed
-
-
-def busy_instances():  # -> QuerySet of instance ids
-    """Instances that run an exclusive job (their other exclusive jobs must wait)."""
-    return Job.objects.filter(status=JobStatus.RUNNING, exclusive=True).values("instance_id")
 
 
 def _run_claim(

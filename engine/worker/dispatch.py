@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine.store.models import Job, JobStatus
-from engine.worker.claim import busy_instances
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def dispatch_due(now: datetime) -> int:
     due = Job.objects.filter(status=JobStatus.PENDING, due_at__lte=now)
     # A message for an exclusive job of a busy instance would be used up without running it;
     # the running job sends its instance's waiting jobs when it finishes (engine.worker.tasks).
-    due = due.exclude(exclusive=True, instance_id__in=busy_instances())
+    due = due.without_busy_exclusive()
     oldest_first = ("due_at", "pk")
     never_sent = list(
         due.filter(dispatched_at=None).order_by(*oldest_first).values_list("pk", flat=True)[:BATCH]
