@@ -59,7 +59,10 @@ class InstanceStatus(models.TextChoices):
 class ProcessInstance(models.Model):
     """One run of a definition. `version` is the compare-and-set guard of every change."""
 
-    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    # No index of its own: instance_definition_status (leftmost column) serves lookups by definition.
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, db_index=False, related_name="instances"
+    )
     # NULL, not "", for "no business key": a later per-definition uniqueness must ignore it.
     business_key = models.CharField(max_length=ID_LENGTH, null=True, blank=True, db_index=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
@@ -102,7 +105,10 @@ LIVE_TOKEN_STATUSES = frozenset(
 class Token(models.Model):
     """One visit of one node. Rows are appended and their status moves forward; never deleted."""
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tokens")
+    # No index of its own: the leftmost column of token_instance_token_unique serves every lookup by instance.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, db_index=False, related_name="tokens"
+    )
     token_id = models.PositiveIntegerField(help_text="The kernel's token id, unique within the instance.")
     node_id = models.CharField(max_length=ID_LENGTH)
     scope = models.PositiveIntegerField(default=0)
@@ -148,7 +154,10 @@ class Event(models.Model):
     created_at), see engine.store.hashing; editing any row breaks the chain from there on.
     """
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the leftmost column of event_instance_seq_unique serves every lookup by instance.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.PROTECT, db_index=False, related_name="events"
+    )
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=32, choices=[(t.value, t.value) for t in EventType])
     # NULL, as in the kernel's event, for instance-level events; it is part of the hash.
@@ -181,7 +190,10 @@ class Event(models.Model):
 class JoinFiring(models.Model):
     """One firing of a join; the unique constraint makes a second firing impossible, even racing."""
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="join_firings")
+    # No index of its own: the leftmost column of join_firing_unique serves every lookup by instance.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, db_index=False, related_name="join_firings"
+    )
     scope = models.PositiveIntegerField()
     gateway_id = models.CharField(max_length=ID_LENGTH)
     generation = models.PositiveIntegerField()
@@ -237,7 +249,10 @@ class JobQuerySet(models.QuerySet["Job"]):
 class Job(models.Model):
     """The outbox: work created in the same transaction as the state change that needs it."""
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs")
+    # No index of its own: the leftmost column of job_instance_token serves every lookup by instance.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, db_index=False, related_name="jobs"
+    )
     token_id = models.PositiveIntegerField()
     node_id = models.CharField(max_length=ID_LENGTH)
     kind = models.CharField(max_length=32, choices=JobKind.choices, default=JobKind.SERVICE_TASK)
@@ -292,7 +307,10 @@ class UserTaskStatus(models.TextChoices):
 
 
 class UserTask(models.Model):
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="user_tasks")
+    # No index of its own: the leftmost column of user_task_instance_token serves every lookup by instance.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, db_index=False, related_name="user_tasks"
+    )
     token_id = models.PositiveIntegerField()
     node_id = models.CharField(max_length=ID_LENGTH)
     name = models.CharField(max_length=ID_LENGTH)

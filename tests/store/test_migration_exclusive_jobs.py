@@ -13,13 +13,13 @@ from tests.worker.models import parallel_cli_process
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("engine", "0011_draft")]
-AFTER = [("engine", "0012_exclusive_jobs")]
 
 
-def migrate(targets: list[tuple[str, str]]) -> None:
+def migrate(targets: list[tuple[str, str]] | None) -> None:
+    """Migrate to `targets`, or (None) forward to the latest migrations, where other tests expect it."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(targets)
+    executor.migrate(targets if targets is not None else executor.loader.graph.leaf_nodes())
 
 
 def test_it_hands_back_all_but_one_running_job_of_an_instance_with_its_attempt_refunded() -> None:
@@ -42,7 +42,7 @@ def test_it_hands_back_all_but_one_running_job_of_an_instance_with_its_attempt_r
                 ["2026-01-01 00:05:00+00:00", crowded_jobs[1]],
             )
     finally:
-        migrate(AFTER)
+        migrate(None)
 
     statuses = dict(Job.objects.filter(instance=crowded).values_list("pk", "status"))
     assert statuses == {crowded_jobs[0]: "pending", crowded_jobs[1]: "running", crowded_jobs[2]: "pending"}
