@@ -51,7 +51,7 @@ from engine.store.graphs import graph_of
 from engine.store.hashing import GENESIS_HASH, event_hash
 from engine.store.messages import deliver_buffered, lock_message_names, subscribed_names
 from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
-from engine.store.rows import insert_rows
+from engine.store.rows import insert_row, insert_rows
 from engine.store.tokens import project_tokens
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,9 @@ def commit_new_instance(
     for name, value in _instance_changes(row, outcome, events, now).items():
         setattr(row, name, value)
     lock_message_names(subscribed_names(outcome.effects))
-    row.save(force_insert=True)
+    row.pk = insert_row(ProcessInstance, INSTANCE_COLUMNS, [getattr(row, name) for name in INSTANCE_COLUMNS])
+    row._state.adding = False
+    row._state.db = connection.alias
     return _append_history(row, LoadedInstance(row, fresh, graph), outcome, events, now)
 
 
@@ -230,6 +232,10 @@ def _append_history(
     return deliver_buffered(row, outcome.effects, now)
 
 
+#: Every column of a new instance row but its id, from the model, so a field added later is written too.
+INSTANCE_COLUMNS = tuple(
+    field.attname for field in ProcessInstance._meta.concrete_fields if not field.primary_key
+)
 #: The columns of an event row (insert_rows skips the ORM per row); _event_rows builds all but
 #: the first, instance_id.
 EVENT_COLUMNS = (

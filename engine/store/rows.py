@@ -76,6 +76,30 @@ def insert_rows(
     return len(batch)
 
 
+def insert_row(
+    model: type[models.Model],
+    columns: Sequence[str],
+    row: Sequence[Any],
+    *,
+    using: str = "default",
+) -> int:
+    """INSERT one row like `insert_rows` and return its new primary key.
+
+    For a row written once per command (a new instance): `Model.save` prepares every field
+    through the same layers as `bulk_create` and cost about a fifth of a straight-through start.
+    """
+    connection = connections[using]
+    prefix, placeholder, adapters = _statement(connection, model, tuple(columns))
+    values = _adapted(adapters, row)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(prefix + placeholder, values)
+            return int(cursor.lastrowid)
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        cursor.execute(f"{prefix}{placeholder} RETURNING {pk}", values)
+        return int(cursor.fetchone()[0])
+
+
 def _adapted(adapters: tuple[Adapter | None, ...], row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(value if adapt is None else adapt(value) for adapt, value in zip(adapters, row, strict=True))
 

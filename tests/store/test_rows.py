@@ -9,9 +9,9 @@ from django.db import transaction
 
 from engine.services import deploy, start_instance
 from engine.store import rows
-from engine.store.execution import EVENT_COLUMNS
+from engine.store.execution import EVENT_COLUMNS, INSTANCE_COLUMNS
 from engine.store.models import Event, Job, ProcessInstance, Token, TokenStatus
-from engine.store.rows import insert_rows
+from engine.store.rows import insert_row, insert_rows
 from engine.store.tokens import TOKEN_COLUMNS
 from engine.store.verify import verify_instance
 from tests.services.models import parallel_process
@@ -106,3 +106,29 @@ def test_the_history_it_writes_for_a_waiting_instance_verifies() -> None:
     assert Event.objects.filter(instance=instance).count() == instance.last_seq
     assert Token.objects.filter(instance=instance, status="waiting").count() == 2
     assert Job.objects.filter(instance=instance, status="pending").count() == 2
+
+
+def test_insert_row_returns_the_new_key_and_writes_every_instance_column_as_the_orm_reads_it() -> None:
+    model = an_instance()
+    moment = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC)
+    values = {
+        "definition_id": model.definition_id,
+        "business_key": "order-7",
+        "status": "completed",
+        "variables": {"amount": 12.5, "note": "Grüße"},
+        "state": {"status": "completed", "tokens": []},
+        "version": 3,
+        "last_seq": 25,
+        "last_hash": "f" * 64,
+        "started_at": moment,
+        "ended_at": moment,
+        "started_by_id": None,
+    }
+    assert set(values) == set(INSTANCE_COLUMNS), "a column the fast path would not write"
+    with transaction.atomic():
+        first = insert_row(ProcessInstance, INSTANCE_COLUMNS, [values[name] for name in INSTANCE_COLUMNS])
+        second = insert_row(ProcessInstance, INSTANCE_COLUMNS, [values[name] for name in INSTANCE_COLUMNS])
+
+    assert model.pk < first < second
+    stored = ProcessInstance.objects.get(pk=first)
+    assert {name: getattr(stored, name) for name in INSTANCE_COLUMNS} == values
