@@ -132,3 +132,11 @@ def test_insert_row_returns_the_new_key_and_writes_every_instance_column_as_the_
     assert model.pk < first < second
     stored = ProcessInstance.objects.get(pk=first)
     assert {name: getattr(stored, name) for name in INSTANCE_COLUMNS} == values
+
+
+def test_it_refuses_a_row_with_too_few_values_and_writes_nothing() -> None:
+    instance = an_instance()
+    before = Token.objects.count()
+    with pytest.raises(ValueError, match="a row of 2 values for 10 columns"), transaction.atomic():
+        insert_rows(Token, TOKEN_COLUMNS, [(instance.pk, 5000)])
+    assert Token.objects.count() == before
