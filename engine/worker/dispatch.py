@@ -12,9 +12,12 @@ With BPM_JOB_QUEUE=threads nothing is sent: `bpm worker` polls the Job table its
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +36,31 @@ REDISPATCH_AFTER = timedelta(seconds=60)
 REDISPATCH_IDLE_AFTER = timedelta(seconds=5)
 #: Jobs sent per scheduler pass at most; the rest go on the next pass.
 BATCH = 500
+
+
+_brokers: dict[int, Any] = {}
+_brokers_lock = threading.Lock()
+
+
+def broker() -> Any:
+    """This process's django-q2 broker, made once.
+
+    django-q2's `async_task` makes a new broker for every message when none is given, and with
+    Redis that is a new connection each time (connect, HELLO, SELECT, close): the profile of the
+    asynchronous benchmark had Redis and the starters busier with connections than with
+    messages. The broker's connection pool is thread-safe; a forked process (django-q2 forks its
+    workers) makes its own, never sharing its parent's sockets.
+    """
+    pid = os.getpid()
+    found = _brokers.get(pid)
+    if found is None:
+        from django_q.brokers import get_broker
+
+        with _brokers_lock:
+            found = _brokers.get(pid)
+            if found is None:
+                found = _brokers[pid] = get_broker()
+    return found
 
 
 def queue_enabled() -> bool:
@@ -54,7 +82,7 @@ def dispatch(job_ids: Iterable[int]) -> int:
     sent = []
     for job_id in job_ids:
         try:
-            async_task(RUN_JOB, job_id, task_name=f"bpm-job-{job_id}", group="bpm-jobs")
+            async_task(RUN_JOB, job_id, task_name=f"bpm-job-{job_id}", group="bpm-jobs", broker=broker())
         except Exception:
             logger.exception("job %s: could not be sent to the job queue; the scheduler pass retries", job_id)
             break
@@ -102,10 +130,8 @@ def stale_after(overdue: timedelta, *, queue_idle: bool) -> timedelta:
 
 def _queue_backlog() -> int | None:
     """Messages waiting in the broker to be taken (None when the broker cannot tell)."""
-    from django_q.brokers import get_broker
-
     try:
-        return int(get_broker().queue_size())
+        return int(broker().queue_size())
     except Exception:  # a broker that is down or cannot count: assume a backlog, re-send slowly
         logger.warning("could not read the job queue's size; re-sending lost messages slowly", exc_info=True)
         return None

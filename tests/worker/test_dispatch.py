@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -102,3 +104,44 @@ def test_it_sends_nothing_when_the_worker_polls_the_job_table(settings: Settings
     start_instance(definition=deploy(one_cli_task_process("true")))
 
     assert not OrmQ.objects.exists()
+
+
+def test_on_redis_a_process_sends_every_message_over_one_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    # django-q2 opens a new Redis connection per message unless it is handed a broker: at a few
+    # hundred starts a second that churn cost more than the messages (docs/BENCHMARKS.md).
+    import redis
+    from django_q.conf import Conf
+
+    from engine.worker import dispatch as dispatching
+
+    url = os.environ.get("BPM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"needs Redis at {url} (set BPM_TEST_REDIS_URL): {error}")
+    name = f"bpm-test-{uuid.uuid4().hex}"
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", url)
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
+    monkeypatch.setattr(dispatching, "_brokers", {})
+    connects = []
+    real_connect = redis.connection.AbstractConnection.connect
+
+    def counted_connect(self: redis.connection.AbstractConnection) -> None:
+        if self._sock is None:  # the pool calls connect() on every use; only a new socket counts
+            connects.append(self)
+        real_connect(self)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect", counted_connect)
+    definition = deploy(one_cli_task_process("true"))
+    instances = [start_instance(definition=definition) for _ in range(20)]
+
+    queue = redis.Redis.from_url(url)
+    try:
+        messages = [SignedPackage.loads(raw) for raw in queue.lrange(f"django_q:{name}:q", 0, -1)]
+        jobs = Job.objects.filter(instance__in=instances)
+        assert sorted(message["args"][0] for message in messages) == sorted(jobs.values_list("pk", flat=True))
+        assert all(job.dispatched_at is not None for job in jobs)
+        assert len(connects) - 1 == 1, "one connection for all 20 messages (the other is this test's)"
+    finally:
+        queue.delete(f"django_q:{name}:q")
