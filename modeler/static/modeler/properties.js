@@ -10,7 +10,7 @@
   "use strict";
 
   // Handler fields by service task type (engine/handlers/*.py FIELDS). `lines` fields hold
-  // one bpm:item per line (the command's argv); the others are single strings.
+  // one bpm:item per line (the command's argv, the HTTP headers); the others are single strings.
   const HANDLER_FIELDS = {
     cli: [
       { name: "argv", label: "Command line (one argument per line)", lines: true },
@@ -26,7 +26,7 @@
     http: [
       { name: "url", label: "URL" },
       { name: "method", label: "Method (GET, POST...)" },
-      { name: "headers", label: "Headers (one Name: value per line)", multiline: true },
+      { name: "headers", label: "Headers (one Name: value per line)", lines: true },
       { name: "body", label: "Request body", multiline: true },
       { name: "timeout", label: "Timeout (ISO-8601, e.g. PT30S)" },
       { name: "statusVariable", label: "Store status code in variable" },
