@@ -30,10 +30,13 @@ from engine.services.variables import check_variables
 from engine.store import clock
 from engine.store.errors import Conflict
 from engine.store.execution import DEFINITION_BULK, apply_command, run_atomically
+from engine.store.joined import JoinedRead
 from engine.store.models import OPEN_JOB_STATUSES, Job, JobStatus, ProcessInstance
 
 logger = logging.getLogger(__name__)
 
+#: A job with its instance and the instance's definition (without DEFINITION_BULK), in one read.
+JOB_WITH_INSTANCE = JoinedRead(Job, ("instance", ()), ("definition", DEFINITION_BULK))
 #: How long a job claimed by run_pending_jobs stays locked to this process. Generous: the
 #: handler enforces its own time limit, and the lock only matters to the durable worker.
 LOCAL_LOCK = timedelta(hours=1)
@@ -93,12 +96,7 @@ def _report(
 
     def report() -> ProcessInstance:
         # The job and its instance in one read (the instance without a lock: optimistic).
-        job = (
-            Job.objects.select_related("instance__definition")
-            .defer(*(f"instance__definition__{name}" for name in DEFINITION_BULK))
-            .filter(pk=job_id)
-            .first()
-        )
+        job = JOB_WITH_INSTANCE.get(job_id)
         if job is None:
             raise NotFound(f"job {job_id} does not exist")
         if job.status not in OPEN_JOB_STATUSES:

@@ -49,6 +49,7 @@ from engine.store.effects import apply_effects, resolve_incidents
 from engine.store.errors import Conflict
 from engine.store.graphs import graph_of
 from engine.store.hashing import GENESIS_HASH, event_hash
+from engine.store.joined import JoinedRead
 from engine.store.messages import deliver_buffered, lock_message_names, subscribed_names
 from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
 from engine.store.rows import insert_row, insert_rows
@@ -111,6 +112,8 @@ def execute(instance_id: int, command: Command) -> ProcessInstance:
 
 #: Columns of a definition that a command never needs (its graph comes from graph_of's cache).
 DEFINITION_BULK = ("bpmn_xml", "graph")
+#: An instance with its definition (without DEFINITION_BULK), in one prepared statement.
+INSTANCE_WITH_DEFINITION = JoinedRead(ProcessInstance, ("definition", DEFINITION_BULK))
 
 
 def apply_command(instance: int | ProcessInstance, command: Command) -> ProcessInstance:
@@ -126,11 +129,9 @@ def apply_command(instance: int | ProcessInstance, command: Command) -> ProcessI
 
 def load_instance(instance_id: int) -> LoadedInstance:
     """The instance row and its kernel state, read without a lock (optimistic)."""
-    row = (
-        ProcessInstance.objects.select_related("definition")
-        .defer(*(f"definition__{name}" for name in DEFINITION_BULK))
-        .get(pk=instance_id)
-    )
+    row = INSTANCE_WITH_DEFINITION.get(instance_id)
+    if row is None:
+        raise ProcessInstance.DoesNotExist(f"instance {instance_id} does not exist")
     return snapshot_of(row)
 
 
