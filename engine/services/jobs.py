@@ -32,6 +32,7 @@ from engine.store.errors import Conflict
 from engine.store.execution import DEFINITION_BULK, apply_command, run_atomically
 from engine.store.joined import JoinedRead
 from engine.store.models import OPEN_JOB_STATUSES, Job, JobStatus, ProcessInstance
+from engine.store.updates import update_where
 
 logger = logging.getLogger(__name__)
 
@@ -111,12 +112,16 @@ def _report(
         # After the instance CAS, so this transaction owns the instance (execution rule 2). A
         # job cancelled now was cancelled by this very command (a BPMN error interrupting its
         # own task): any other command that cancels it would have made ours rejected.
-        closed = Job.objects.filter(pk=job.pk, status__in=(*OPEN_JOB_STATUSES, JobStatus.CANCELLED)).update(
-            status=outcome,
-            completed_at=clock.now(),
-            last_error=error,
-            lock_owner="",
-            lock_expires_at=None,
+        closed = update_where(
+            Job,
+            {
+                "status": outcome.value,
+                "completed_at": clock.now(),
+                "last_error": error,
+                "lock_owner": "",
+                "lock_expires_at": None,
+            },
+            {"id": job.pk, "status": (*OPEN_JOB_STATUSES, JobStatus.CANCELLED)},
         )
         if not closed:
             raise Conflict(f"job {job_id} changed while its result was being applied")

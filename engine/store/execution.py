@@ -54,6 +54,7 @@ from engine.store.messages import deliver_buffered, lock_message_names, subscrib
 from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
 from engine.store.rows import insert_row, insert_rows
 from engine.store.tokens import project_tokens
+from engine.store.updates import update_where
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def commit_outcome(
     # Message names before the instance row: the lock order of engine.store.messages.
     lock_message_names(subscribed_names(outcome.effects))
     # Rule 1: the compare-and-set comes first and locks the instance for the rest.
-    if not ProcessInstance.objects.filter(pk=row.pk, version=row.version).update(**changes):
+    if not update_where(ProcessInstance, changes, {"id": row.pk, "version": row.version}):
         raise Conflict(f"instance {row.pk} changed after version {row.version} was read")
     for name, value in changes.items():
         setattr(row, name, value)

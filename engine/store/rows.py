@@ -126,7 +126,7 @@ def _statement(connection: Any, model: type[models.Model], columns: tuple[str, .
         quote(model._meta.db_table), ", ".join(quote(fields[name].column) for name in columns)
     )
     placeholder = "({})".format(", ".join(["%s"] * len(columns)))
-    adapters = ((position, _adapter(connection, fields[name])) for position, name in enumerate(columns))
+    adapters = ((position, column_adapter(connection, fields[name])) for position, name in enumerate(columns))
     statement = (prefix, placeholder, tuple((position, adapt) for position, adapt in adapters if adapt))
     # Two threads may both work it out; either result is the same, so no lock is needed. The
     # adapters are those of the first thread's connection: they read settings, not its state.
@@ -134,7 +134,7 @@ def _statement(connection: Any, model: type[models.Model], columns: tuple[str, .
     return statement
 
 
-def _adapter(connection: Any, field: models.Field) -> Adapter | None:
+def column_adapter(connection: Any, field: models.Field) -> Adapter | None:
     ops = connection.ops
     if isinstance(field, models.JSONField):
         encoder = field.encoder

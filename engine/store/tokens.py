@@ -15,13 +15,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import F
-
 from engine.runtime import EventType, InstanceState
 from engine.runtime.events import Event as KernelEvent
 from engine.store.errors import Conflict
 from engine.store.models import ProcessInstance, Token, TokenStatus
 from engine.store.rows import insert_rows
+from engine.store.updates import update_where
 
 TERMINAL = frozenset({TokenStatus.COMPLETED, TokenStatus.TERMINATED})
 TOKEN_COLUMNS = (
@@ -106,8 +105,11 @@ def project_tokens(
         if status != token.status.value:
             changes[(token.status.value, status)].append(token.id)
     for (was, status), token_ids in changes.items():
-        updated = Token.objects.filter(instance=instance, token_id__in=token_ids, status=was).update(
-            status=status, version=F("version") + 1, ended_at=now if status in TERMINAL else None
+        updated = update_where(
+            Token,
+            {"status": status.value, "ended_at": now if status in TERMINAL else None},
+            {"instance_id": instance.pk, "token_id": token_ids, "status": was},
+            increment=("version",),
         )
         if updated != len(token_ids):
             raise Conflict(f"tokens {token_ids} of instance {instance.pk} changed concurrently")
