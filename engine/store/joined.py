@@ -1,4 +1,5 @@
-"""Reading a row with the rows its foreign keys point to, in one prepared SELECT, without the ORM's compiler.
+"""Model objects from prepared statements, without the ORM's compiler: a row with the rows its
+foreign keys point to in one SELECT (JoinedRead), or the row an UPDATE ... RETURNING gave (RowLoader).
 
 Applying a job's result starts by reading the job with its instance and the instance's
 definition. Through `select_related(...).defer(...)` Django compiles that query anew at every
@@ -7,6 +8,7 @@ benchmark, against 0.08 ms for running the statement (docs/BENCHMARKS.md, *Where
 goes*). Here the SQL and each column's converters are worked out once per database; every read
 then runs that statement and builds the model objects with `Model.from_db`, exactly as the ORM
 would (same converters, deferred columns loaded on first access, related objects cached).
+Claiming a job reads the claimed row back the same way instead of through a RawQuerySet.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from django.db import connections, models
 M = TypeVar("M", bound=models.Model)
 #: A converter of Django's (value, expression, connection) with the column it converts.
 Converter = tuple[Callable[[Any, Any, Any], Any], Any]
+#: Per column of a row, its converters in the order they apply.
+Converters = tuple[tuple[Converter, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class JoinedRead(Generic[M]):
             current, deferred = key.related_model, tuple(next_deferred)
         self._parts = tuple(parts)
         self._keys = tuple(keys)  # _keys[n] leads from _parts[n] to _parts[n + 1]
-        self._prepared: dict[str, tuple[str, tuple[tuple[Converter, ...], ...]]] = {}
+        self._prepared: dict[str, tuple[str, Converters]] = {}
 
     def get(self, pk: Any, *, using: str = "default") -> M | None:
         """The row with primary key `pk`, its related rows cached on it; None if there is none."""
@@ -63,10 +67,7 @@ class JoinedRead(Generic[M]):
             row = cursor.fetchone()
         if row is None:
             return None
-        values = list(row)
-        for position, chain in enumerate(converters):
-            for convert, column in chain:
-                values[position] = convert(values[position], column, connection)
+        values = converted(row, converters, connection)
         objects, start = [], 0
         for part in self._parts:
             end = start + len(part.names)
@@ -76,19 +77,16 @@ class JoinedRead(Generic[M]):
             key.set_cached_value(obj, target)
         return cast(M, objects[0])
 
-    def _prepare(self, connection: Any) -> tuple[str, tuple[tuple[Converter, ...], ...]]:
+    def _prepare(self, connection: Any) -> tuple[str, Converters]:
         prepared = self._prepared.get(connection.alias)
         if prepared is not None:
             return prepared
         quote = connection.ops.quote_name
-        columns, converters = [], []
+        columns: list[str] = []
+        converters: list[tuple[Converter, ...]] = []
         for number, part in enumerate(self._parts):
-            for field in part.fields:
-                columns.append(f"t{number}.{quote(field.column)}")
-                column = field.get_col(f"t{number}")
-                # The compiler's converters, in its order: the backend's, then the field's.
-                chain = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-                converters.append(tuple((convert, column) for convert in chain))
+            columns += [f"t{number}.{quote(field.column)}" for field in part.fields]
+            converters += converters_of(connection, part.fields, f"t{number}")
         tables = [f"{quote(self._parts[0].model._meta.db_table)} t0"]
         for number, key in enumerate(self._keys, start=1):
             target = self._parts[number].model._meta
@@ -102,3 +100,41 @@ class JoinedRead(Generic[M]):
         prepared = (sql, tuple(converters))
         self._prepared[connection.alias] = prepared
         return prepared
+
+
+class RowLoader(Generic[M]):
+    """Model objects from rows of all of `model`'s columns in its order (say, an UPDATE's RETURNING),
+    converted as the ORM converts them, without a RawQuerySet's work per call."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.fields = tuple(model._meta.concrete_fields)
+        self._names = tuple(field.attname for field in self.fields)
+        self._converters: dict[str, Converters] = {}
+
+    def load(self, row: Sequence[Any], *, using: str = "default") -> M:
+        connection = connections[using]
+        converters = self._converters.get(using)
+        if converters is None:
+            converters = self._converters[using] = converters_of(
+                connection, self.fields, self.model._meta.db_table
+            )
+        return cast(M, self.model.from_db(using, self._names, converted(row, converters, connection)))
+
+
+def converters_of(connection: Any, fields: Sequence[models.Field], alias: str) -> Converters:
+    """Per field, the converters the ORM's compiler applies: the backend's, then the field's."""
+    chains = []
+    for field in fields:
+        column = field.get_col(alias)
+        chain = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        chains.append(tuple((convert, column) for convert in chain))
+    return tuple(chains)
+
+
+def converted(row: Sequence[Any], converters: Converters, connection: Any) -> list[Any]:
+    values = list(row)
+    for position, chain in enumerate(converters):
+        for convert, column in chain:
+            values[position] = convert(values[position], column, connection)
+    return values

@@ -45,11 +45,13 @@ def update_where(
     sql, adapters = statement
     pairs = zip(adapters, changes.values(), strict=True)
     params = [value if adapt is None else adapt(value) for adapt, value in pairs]
+    # Conditions as the ORM would send them (SQLite compares timestamps as text in its format).
+    adapt_condition = connection.ops.adapt_unknown_value
     for value in where.values():
         if isinstance(value, tuple | list):
-            params.extend(value)
+            params.extend(adapt_condition(item) for item in value)
         elif value is not None:
-            params.append(value)
+            params.append(adapt_condition(value))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)

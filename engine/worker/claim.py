@@ -28,12 +28,15 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection
 
+from engine.store.joined import RowLoader
 from engine.store.models import Job
 
 Clock = Callable[[], datetime]
 
 #: How often claim_next tries again when its pick lost the race for an instance (IntegrityError).
 _RACES = 5
+#: A claimed job from the RETURNING row of the claim (all columns, in the model's order).
+JOB_ROWS = RowLoader(Job)
 
 
 def new_owner() -> str:
@@ -73,11 +76,15 @@ def _run_claim(
     try:
         # Parameters in the order of the SQL: the lock's owner and expiry, those of the SQL
         # choosing the job, then `now` for the due check of the chosen row.
-        claimed = list(Job.objects.raw(sql, [owner, now + lock_for, *params, now]))
+        # Values as the ORM would send them (SQLite compares timestamps as text in its format).
+        adapt = connection.ops.adapt_unknown_value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [adapt(value) for value in (owner, now + lock_for, *params, now)])
+            row = cursor.fetchone()
     except IntegrityError:
         # Another worker claimed a job of the same instance between our pick and our write.
         return None, True
-    return (claimed[0] if claimed else None), False
+    return (JOB_ROWS.load(row, using=connection.alias) if row else None), False
 
 
 @functools.cache
@@ -96,7 +103,7 @@ def _oldest_due_job(vendor: str, of_one_instance: bool) -> str:
 
 @functools.cache
 def _claim_sql(vendor: str, job_id_sql: str) -> str:
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in Job._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in JOB_ROWS.fields)
     table = _table()
     # The busy check spares a claim that would fail on the unique index (and, on PostgreSQL,
     # the wait for the transaction holding its entry); the index is what makes it certain.

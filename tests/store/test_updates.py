@@ -69,3 +69,13 @@ def test_it_refuses_what_would_change_too_much_or_name_a_missing_column() -> Non
     with pytest.raises(ValueError, match="Job has no column colour"):
         update_where(Job, {"colour": "red"}, {"instance_id": instance.pk})
     assert list(Job.objects.order_by("pk").values_list("pk", "status")) == before
+
+
+def test_a_timestamp_condition_matches_the_stored_timestamp() -> None:
+    instance = an_instance()
+    job = Job.objects.filter(instance=instance).order_by("pk").first()
+    assert job is not None
+    Job.objects.filter(pk=job.pk).update(lock_expires_at=MOMENT)
+
+    assert update_where(Job, {"last_error": "late"}, {"id": job.pk, "lock_expires_at": MOMENT}) == 1
+    assert Job.objects.get(pk=job.pk).last_error == "late"
