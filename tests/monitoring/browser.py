@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 from daphne.testing import DaphneProcess
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connection, connections
+from rest_framework.authtoken.models import Token
+
+from tests.monitoring.live import session_cookie
 
 
 def _application() -> Any:
@@ -70,6 +74,21 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             # While Playwright's loop runs, the test's ORM calls get connections of their own
             # context; close them here, or the test database cannot be dropped afterwards.
             connections.close_all()
+
+
+def browser_page(browser: Any, base_url: str, user: User) -> Any:
+    """A new page of `browser`, logged in to `base_url` as `user`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie(user), "url": base_url}]
+    )
+    return context.new_page()
+
+
+def api_token() -> str:
+    """The REST API token of a new superuser (allowed every call)."""
+    admin = User.objects.create_superuser("api-admin", password="pw")
+    return Token.objects.create(user=admin).key
 
 
 def api_post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -9,17 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import User
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from engine.services import complete_job, complete_user_task, deploy, fail_job, start_instance
 from engine.store.clock import virtual_time
 from engine.store.models import Job, ProcessDefinition, UserTask
 from monitoring.rollups import catch_up
 from tests.monitoring import browser
-from tests.monitoring.live import session_cookie, user_with_role
+from tests.monitoring.browser import api_token, browser_page
+from tests.monitoring.live import user_with_role
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -39,19 +37,6 @@ def order_definition() -> ProcessDefinition:
 def start_order(definition: ProcessDefinition, number: int) -> int:
     variables = {"orderId": f"A-{number}", "total": 10 + number}
     return start_instance(definition=definition, variables=variables).pk
-
-
-def browser_page(browser: Any, base_url: str, user: User) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie(user), "url": base_url}]
-    )
-    return context.new_page()
-
-
-def api_token() -> str:
-    admin = User.objects.create_superuser("api-admin", password="pw")
-    return Token.objects.create(user=admin).key
 
 
 def test_the_instance_page_moves_the_token_badge_when_the_task_is_completed_through_the_api(
