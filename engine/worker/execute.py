@@ -9,19 +9,16 @@ Outcomes:
 
 A compare-and-set conflict while applying a result is not a failed attempt: the result is
 applied again, and if that still cannot succeed the job is released with its attempt
-refunded. While the handler runs, a heartbeat thread extends the lock, so only a worker that
-died (or lost the database) lets its lock expire (see engine.worker.scheduler).
+refunded. While the handler runs, the process's lock keeper extends the lock, so only a worker
+that died (or lost the database) lets its lock expire (see engine.worker.lock_keeper).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +29,7 @@ from engine.store.errors import Conflict
 from engine.store.models import Job, JobStatus
 from engine.store.retry import RetryPolicy, parse_retry_policy
 from engine.worker.claim import Clock
+from engine.worker.lock_keeper import lock_keeper
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ def execute_job(job: Job, owner: str, *, lock_for: timedelta, clock: Clock = tim
     except ValueError as error:
         _report_failure(job, f"service task '{job.node_id}' has an invalid {error}", "")
         return "failed"
-    with _heartbeat(job.pk, owner, lock_for, clock):
+    with lock_keeper().hold(job.pk, owner, lock_for, clock):
         outcome = invoke_handler(job)
     match outcome:
         case HandlerSucceeded(variables=variables):
@@ -136,32 +134,3 @@ def _with_details(text: str, details: str) -> str:
 def _owned(job: Job, owner: str):  # -> QuerySet[Job]
     """The job row, as long as it is still running under our lock (crash recovery may have taken it)."""
     return Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, lock_owner=owner)
-
-
-@contextmanager
-def _heartbeat(job_id: int, owner: str, lock_for: timedelta, clock: Clock) -> Iterator[None]:
-    """Extend the job's lock every third of its duration while the body runs."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        try:
-            while not stop.wait(lock_for.total_seconds() / 3):
-                try:
-                    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, lock_owner=owner).update(
-                        lock_expires_at=clock() + lock_for
-                    )
-                except Exception:
-                    # One failed beat (a dropped connection, a failover) must not end them all:
-                    # the lock would lapse and another worker would run the job meanwhile.
-                    logger.exception("job %s: could not extend its lock; trying again", job_id)
-                    connection.close()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
