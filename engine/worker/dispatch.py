@@ -12,8 +12,6 @@ With BPM_JOB_QUEUE=threads nothing is sent: `bpm worker` polls the Job table its
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine.store.models import Job, JobStatus
+from engine.worker.per_process import PerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +37,7 @@ REDISPATCH_IDLE_AFTER = timedelta(seconds=5)
 BATCH = 500
 
 
-_brokers: dict[int, Any] = {}
-_brokers_lock = threading.Lock()
-
-
+@PerProcess
 def broker() -> Any:
     """This process's django-q2 broker, made once.
 
@@ -51,16 +47,9 @@ def broker() -> Any:
     messages. The broker's connection pool is thread-safe; a forked process (django-q2 forks its
     workers) makes its own, never sharing its parent's sockets.
     """
-    pid = os.getpid()
-    found = _brokers.get(pid)
-    if found is None:
-        from django_q.brokers import get_broker
+    from django_q.brokers import get_broker
 
-        with _brokers_lock:
-            found = _brokers.get(pid)
-            if found is None:
-                found = _brokers[pid] = get_broker()
-    return found
+    return get_broker()
 
 
 def queue_enabled() -> bool:

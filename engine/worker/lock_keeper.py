@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from django.db import connection
 
 from engine.store.models import Job, JobStatus
 from engine.worker.claim import Clock
+from engine.worker.per_process import PerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -129,18 +129,8 @@ class LockKeeper:
             connection.close()
 
 
-_keepers: dict[int, LockKeeper] = {}
-_keepers_lock = threading.Lock()
-
-
+@PerProcess
 def lock_keeper() -> LockKeeper:
     """This process's keeper; a forked process (django-q2 forks its workers) makes its own,
     since the parent's thread does not exist in the child."""
-    pid = os.getpid()
-    found = _keepers.get(pid)
-    if found is None:
-        with _keepers_lock:
-            found = _keepers.get(pid)
-            if found is None:
-                found = _keepers[pid] = LockKeeper()
-    return found
+    return LockKeeper()

@@ -7,7 +7,6 @@ so duplicate, late or stray messages never run a handler twice.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,16 +16,13 @@ from engine.store.models import Job, JobStatus
 from engine.worker.claim import claim, new_owner
 from engine.worker.dispatch import dispatch
 from engine.worker.execute import execute_job
+from engine.worker.per_process import PerProcess
 
-_owner: tuple[int, str] | None = None
 
-
+@PerProcess
 def worker_owner() -> str:
     """This process's lock owner; django-q2 forks its workers, so it is made per pid."""
-    global _owner
-    if _owner is None or _owner[0] != os.getpid():
-        _owner = (os.getpid(), new_owner())
-    return _owner[1]
+    return new_owner()
 
 
 def run_job(job_id: int) -> str:

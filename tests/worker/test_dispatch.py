@@ -106,7 +106,9 @@ def test_it_sends_nothing_when_the_worker_polls_the_job_table(settings: Settings
     assert not OrmQ.objects.exists()
 
 
-def test_on_redis_a_process_sends_every_message_over_one_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_redis_a_process_sends_every_message_over_one_connection(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     # django-q2 opens a new Redis connection per message unless it is handed a broker: at a few
     # hundred starts a second that churn cost more than the messages (docs/BENCHMARKS.md).
     import redis
@@ -123,7 +125,8 @@ def test_on_redis_a_process_sends_every_message_over_one_connection(monkeypatch:
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", url)
     monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
-    monkeypatch.setattr(dispatching, "_brokers", {})
+    dispatching.broker.cache_clear()  # made anew with the settings above...
+    request.addfinalizer(dispatching.broker.cache_clear)  # ...and not kept for later tests
     connects = []
     real_connect = redis.connection.AbstractConnection.connect
 
