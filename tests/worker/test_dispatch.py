@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
+import psycopg
 import pytest
+import redis
+from django.db import connections
+from django.test import override_settings
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
@@ -14,6 +20,7 @@ from pytest_django.fixtures import Settings
 
 from engine.services import deploy, start_instance
 from engine.store.models import Job
+from engine.worker import dispatch as dispatching
 from engine.worker.dispatch import REDISPATCH_AFTER, REDISPATCH_IDLE_AFTER, RUN_JOB, dispatch_due
 from engine.worker.tasks import run_job
 from tests.worker.models import one_cli_task_process
@@ -106,15 +113,19 @@ def test_it_sends_nothing_when_the_worker_polls_the_job_table(settings: Settings
     assert not OrmQ.objects.exists()
 
 
-def test_on_redis_a_process_sends_every_message_over_one_connection(
-    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> None:
-    # django-q2 opens a new Redis connection per message unless it is handed a broker: at a few
-    # hundred starts a second that churn cost more than the messages (docs/BENCHMARKS.md).
-    import redis
-    from django_q.conf import Conf
+@dataclass
+class RedisQueue:
+    client: redis.Redis
+    key: str
 
-    from engine.worker import dispatch as dispatching
+    def job_ids(self) -> list[int]:
+        return sorted(SignedPackage.loads(raw)["args"][0] for raw in self.client.lrange(self.key, 0, -1))
+
+
+@pytest.fixture
+def redis_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisQueue]:
+    """django-q2 on a real Redis, under a queue name of this test's own (deleted afterwards)."""
+    from django_q.conf import Conf
 
     url = os.environ.get("BPM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
@@ -126,7 +137,19 @@ def test_on_redis_a_process_sends_every_message_over_one_connection(
     monkeypatch.setattr(Conf, "REDIS", url)
     monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
     dispatching.broker.cache_clear()  # made anew with the settings above...
-    request.addfinalizer(dispatching.broker.cache_clear)  # ...and not kept for later tests
+    queue = RedisQueue(redis.Redis.from_url(url), f"django_q:{name}:q")
+    try:
+        yield queue
+    finally:
+        dispatching.broker.cache_clear()  # ...and not kept for later tests
+        queue.client.delete(queue.key)
+
+
+def test_on_redis_a_process_sends_every_message_over_one_connection(
+    redis_queue: RedisQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # django-q2 opens a new Redis connection per message unless it is handed a broker: at a few
+    # hundred starts a second that churn cost more than the messages (docs/BENCHMARKS.md).
     connects = []
     real_connect = redis.connection.AbstractConnection.connect
 
@@ -139,12 +162,32 @@ def test_on_redis_a_process_sends_every_message_over_one_connection(
     definition = deploy(one_cli_task_process("true"))
     instances = [start_instance(definition=definition) for _ in range(20)]
 
-    queue = redis.Redis.from_url(url)
-    try:
-        messages = [SignedPackage.loads(raw) for raw in queue.lrange(f"django_q:{name}:q", 0, -1)]
-        jobs = Job.objects.filter(instance__in=instances)
-        assert sorted(message["args"][0] for message in messages) == sorted(jobs.values_list("pk", flat=True))
-        assert all(job.dispatched_at is not None for job in jobs)
-        assert len(connects) - 1 == 1, "one connection for all 20 messages (the other is this test's)"
-    finally:
-        queue.delete(f"django_q:{name}:q")
+    jobs = Job.objects.filter(instance__in=instances)
+    assert redis_queue.job_ids() == sorted(jobs.values_list("pk", flat=True))
+    assert all(job.dispatched_at is not None for job in jobs)
+    assert len(connects) - 1 == 1, "one connection for all 20 messages (the other is this test's)"
+
+
+@pytest.mark.postgres
+def test_a_database_lost_after_sending_loses_no_message_and_raises_nothing(redis_queue: RedisQueue) -> None:
+    """The messages reach Redis, then the database connection drops before the jobs are marked
+    as sent (a failover, a restarted server): the caller of the committed command must not get
+    an error, and the jobs, which look never sent, are sent again by the next scheduler pass."""
+    definition = deploy(one_cli_task_process("true"))
+    with override_settings(BPM_JOB_QUEUE="threads"):  # created without a message
+        instance = start_instance(definition=definition)
+    job = Job.objects.get(instance=instance)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    with psycopg.connect(**connections["default"].get_connection_params()) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    assert dispatching.dispatch([job.pk]) == 1
+    assert redis_queue.job_ids() == [job.pk]
+
+    connections["default"].close()  # what a worker does with a connection that failed
+    job.refresh_from_db()
+    assert job.dispatched_at is None, "recorded as never sent, so the scheduler pass sends it again"
+    assert dispatch_due(timezone.now()) == 1
+    assert redis_queue.job_ids() == [job.pk, job.pk]
