@@ -128,7 +128,7 @@ class Token(models.Model):
         )
         indexes = (
             models.Index(fields=("instance", "status"), name="token_instance_status"),
-            models.Index(fields=("node_id", "status"), name="token_node_status"),
+            # No index by node: every query reads tokens through their instance (migration 0014).
         )
 
     def __str__(self) -> str:
