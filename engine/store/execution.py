@@ -48,11 +48,11 @@ from engine.store import clock
 from engine.store.effects import apply_effects, resolve_incidents
 from engine.store.errors import Conflict
 from engine.store.graphs import graph_of
-from engine.store.hashing import GENESIS_HASH, event_hash
+from engine.store.hashing import GENESIS_HASH, chained_hash, stored_and_canonical_json
 from engine.store.joined import JoinedRead
 from engine.store.messages import deliver_buffered, lock_message_names, subscribed_names
 from engine.store.models import Event, InstanceStatus, JoinFiring, ProcessInstance
-from engine.store.rows import insert_row, insert_rows
+from engine.store.rows import EncodedJSON, insert_row, insert_rows
 from engine.store.tokens import project_tokens
 from engine.store.updates import update_where
 
@@ -266,17 +266,18 @@ def _event_rows(
     rows = []
     prev_hash = last_hash or GENESIS_HASH
     for seq, event in enumerate(events, start=last_seq + 1):
-        payload = dict(event.data)
+        # One encoding of the payload serves the hash and the column.
+        stored, canonical = stored_and_canonical_json(dict(event.data))
         event_type = event.type.value
-        digest = event_hash(
+        digest = chained_hash(
             prev_hash,
             seq=seq,
             event_type=event_type,
             node_id=event.node,
             token_id=event.token,
-            payload=payload,
+            payload_json=canonical,
             created_at=now,
         )
-        rows.append((seq, event_type, event.node, event.token, payload, now, prev_hash, digest))
+        rows.append((seq, event_type, event.node, event.token, EncodedJSON(stored), now, prev_hash, digest))
         prev_hash = digest
     return rows

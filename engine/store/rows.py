@@ -15,12 +15,30 @@ programming error, reported at the first call, never a silent mis-conversion.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections, models
 
 Adapter = Callable[[Any], Any]
+
+
+class EncodedJSON(str):
+    """A value for a JSON column that is already JSON text: written as it is, not encoded again.
+
+    For the event log, whose payloads are encoded once for the hash chain anyway.
+    """
+
+    __slots__ = ()
+
+
+class _Verbatim(json.JSONEncoder):
+    # Handed to the backend's own JSON adaptation (a plain string on SQLite, a jsonb parameter
+    # on PostgreSQL), so an EncodedJSON is sent exactly like any encoded value, just not re-encoded.
+    def encode(self, o: Any) -> str:
+        return str(o) if isinstance(o, EncodedJSON) else super().encode(o)
+
 
 # Field types whose database value is the Python value itself.
 _PLAIN = (
@@ -138,7 +156,13 @@ def column_adapter(connection: Any, field: models.Field) -> Adapter | None:
     ops = connection.ops
     if isinstance(field, models.JSONField):
         encoder = field.encoder
-        return lambda value: None if value is None else ops.adapt_json_value(value, encoder)
+
+        def adapt_json(value: Any) -> Any:
+            if value is None:
+                return None
+            return ops.adapt_json_value(value, _Verbatim if isinstance(value, EncodedJSON) else encoder)
+
+        return adapt_json
     if isinstance(field, models.DateTimeField):
         # The rows of one command share one timestamp; converting it once saves a lot on SQLite.
         return functools.lru_cache(maxsize=8)(ops.adapt_datetimefield_value)

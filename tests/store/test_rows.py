@@ -11,7 +11,7 @@ from engine.services import deploy, start_instance
 from engine.store import rows
 from engine.store.execution import EVENT_COLUMNS, INSTANCE_COLUMNS
 from engine.store.models import Event, Job, ProcessInstance, Token, TokenStatus
-from engine.store.rows import insert_row, insert_rows
+from engine.store.rows import EncodedJSON, insert_row, insert_rows
 from engine.store.tokens import TOKEN_COLUMNS
 from engine.store.verify import verify_instance
 from tests.services.models import parallel_process
@@ -140,3 +140,41 @@ def test_it_refuses_a_row_with_too_few_values_and_writes_nothing() -> None:
     with pytest.raises(ValueError, match="a row of 2 values for 10 columns"), transaction.atomic():
         insert_rows(Token, TOKEN_COLUMNS, [(instance.pk, 5000)])
     assert Token.objects.count() == before
+
+
+def test_encoded_json_is_written_as_the_json_it_holds_not_as_a_string() -> None:
+    instance = an_instance()
+    moment = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    with transaction.atomic():
+        insert_rows(
+            Event,
+            EVENT_COLUMNS,
+            [
+                (
+                    instance.pk,
+                    2000,
+                    "variables_updated",
+                    None,
+                    None,
+                    EncodedJSON('{"values":{"a":1}}'),
+                    moment,
+                    "",
+                    "y" * 64,
+                )
+            ],
+        )
+
+    assert Event.objects.get(instance=instance, seq=2000).payload == {"values": {"a": 1}}
+    # Stored as a JSON object, so the database's own JSON lookups see into it.
+    assert Event.objects.filter(instance=instance, payload__values__a=1).count() == 1
+
+
+def test_event_payloads_read_back_as_started_with_floats_kept_and_the_history_verifies() -> None:
+    variables = {"price": 3.0, "ratio": 0.5, "big": 1e16, "count": 3, "name": "Zoë"}
+    instance = start_instance(definition=deploy(parallel_process(2)), variables=variables)
+
+    started = Event.objects.get(instance=instance, seq=1)
+    assert started.payload == {"variables": variables}
+    assert isinstance(started.payload["variables"]["price"], float)
+    assert isinstance(started.payload["variables"]["count"], int)
+    assert verify_instance(instance.pk) == []
