@@ -156,11 +156,16 @@ def column_adapter(connection: Any, field: models.Field) -> Adapter | None:
     ops = connection.ops
     if isinstance(field, models.JSONField):
         encoder = field.encoder
+        # A backend whose JSON parameter is the text itself (SQLite) takes an EncodedJSON as it
+        # is; one that wraps it (PostgreSQL's jsonb parameter) gets it wrapped, not re-encoded.
+        as_text = ops.adapt_json_value(EncodedJSON("{}"), _Verbatim) == "{}"
 
         def adapt_json(value: Any) -> Any:
             if value is None:
                 return None
-            return ops.adapt_json_value(value, _Verbatim if isinstance(value, EncodedJSON) else encoder)
+            if isinstance(value, EncodedJSON):
+                return str(value) if as_text else ops.adapt_json_value(value, _Verbatim)
+            return ops.adapt_json_value(value, encoder)
 
         return adapt_json
     if isinstance(field, models.DateTimeField):
