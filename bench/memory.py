@@ -9,7 +9,9 @@ bench/async_throughput.py) and completes instances of `start -> noop service tas
 started through engine.services in batches of --batch (each batch waits for the one before it
 to complete, so no backlog builds up). Whenever the number of completed instances reaches a
 checkpoint it samples every worker's process tree from /proc: current RSS (VmRSS) and peak
-RSS (VmHWM), summed over the worker and its children (django-q2's cluster processes).
+RSS (VmHWM), summed over the worker and its children (django-q2's cluster processes), read
+ten times over two seconds so that a django-q2 worker process being replaced at that moment
+does not count as memory given back (bench.common.tree_memory_kib).
 
 Prints two Markdown tables: worker memory at each checkpoint with the growth against the
 first one, and the size of the engine's tables (pg_total_relation_size: rows, indexes and
@@ -93,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     workers = start_workers(
         url, queue=worker_queue, count=args.workers, concurrency=args.concurrency, data_dir=data_dir
     )
-    samples: list[tuple[int, int, int]] = []  # (completed, peak KiB, current KiB), summed over workers
+    # (completed, peak KiB, current KiB, processes), summed over the workers' process trees
+    samples: list[tuple[int, int, int, int]] = []
     ids: list[int] = []
     finished = True
     try:
@@ -105,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
             if not finished:
                 break
             memory = [tree_memory_kib(worker.process.pid) for worker in workers if worker.process]
-            samples.append((len(ids), sum(peak for peak, _ in memory), sum(now for _, now in memory)))
+            samples.append(
+                (
+                    len(ids),
+                    sum(peak for peak, _, _ in memory),
+                    sum(now for _, now, _ in memory),
+                    sum(processes for _, _, processes in memory),
+                )
+            )
     finally:
         connection.close()
         for worker in workers:
@@ -124,13 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         (
             f"{done:,}",
+            f"{processes}",
             f"{now / 1024:.0f} MiB",
             f"{peak / 1024:.0f} MiB",
             f"{(peak - first_peak) / first_peak:+.1%}" if first_peak else "-",
         )
-        for done, peak, now in samples
+        for done, peak, now, processes in samples
     ]
-    print(markdown_table(("completed instances", "worker RSS", "worker peak RSS", "peak vs first"), rows))
+    print(
+        markdown_table(
+            ("completed instances", "processes", "worker RSS", "worker peak RSS", "peak vs first"), rows
+        )
+    )
     if len(samples) >= 2:
         growth = (samples[-1][1] - first_peak) / first_peak
         verdict = "met" if growth <= TARGET_GROWTH else "NOT met"

@@ -16,7 +16,8 @@ def test_it_samples_worker_memory_at_each_checkpoint_and_sizes_the_history(
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "| completed instances | worker RSS | worker peak RSS | peak vs first |" in result.stdout
+    header = "| completed instances | processes | worker RSS | worker peak RSS | peak vs first |"
+    assert header in result.stdout
     assert "| 10 |" in result.stdout
     assert "| 20 |" in result.stdout
     assert "target: peak RSS flat within 10% from first to last checkpoint: " in result.stdout
