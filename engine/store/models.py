@@ -12,7 +12,7 @@ import uuid
 from typing import Any, NoReturn
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 
 from engine.runtime.events import EventType
@@ -234,15 +234,26 @@ class JobQuerySet(models.QuerySet["Job"]):
         return self.exclude(exclusive=True, instance_id__in=busy)
 
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Job]:
-        """Create the jobs, and hand the runnable ones to the job queue once the transaction commits.
+        """Create the jobs and hand the runnable ones to the job queue: in this transaction
+        when the queue is a table of this database (django-q2's ORM broker), else once the
+        transaction commits.
 
         engine.store.effects writes every new job through here, so no job is left for the
         scheduler pass to find a second later (see engine.worker.dispatch).
         """
-        created = super().bulk_create(objs, *args, **kwargs)
-        from engine.worker.dispatch import dispatch_after_commit
+        from engine.worker import dispatch
 
-        dispatch_after_commit([job.pk for job in created if job.status == JobStatus.PENDING and job.pk])
+        jobs = list(objs)
+        # The database the INSERT goes to (`self.db` would name the one reads go to).
+        using = self._db or router.db_for_write(self.model)
+        if dispatch.messages_in_transaction(using):
+            dispatch.mark_sent_with_their_messages(jobs, timezone.now())
+            created = super().bulk_create(jobs, *args, **kwargs)
+            dispatch.send_in_transaction(created)
+            return created
+        created = super().bulk_create(jobs, *args, **kwargs)
+        runnable = [job.pk for job in created if job.status == JobStatus.PENDING and job.pk]
+        dispatch.dispatch_after_commit(runnable)
         return created
 
 

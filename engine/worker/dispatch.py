@@ -1,5 +1,6 @@
-"""Handing jobs to the job queue (django-q2): right after the commit that created them, and again
-by the scheduler pass when they become due or their message may have been lost.
+"""Handing jobs to the job queue (django-q2): in the transaction that creates them when the queue
+is a table of the same database (the ORM broker), else right after its commit (Redis); and
+again by the scheduler pass when they become due or their message may have been lost.
 
 A message only says "job N may be runnable": engine.worker.tasks.run_job claims the job with
 the same conditional UPDATE as every worker, so a message delivered twice, late, or for a job
@@ -53,6 +54,47 @@ def broker() -> Any:
 
 def queue_enabled() -> bool:
     return settings.BPM_JOB_QUEUE == "django-q"
+
+
+def messages_in_transaction(using: str) -> bool:
+    """Whether a job's message can be written in the transaction that creates the job.
+
+    So it is with django-q2's ORM broker when its queue table is in the jobs' own database
+    (`using`, the embedded set-up) and a transaction is open: the job and its message then
+    commit together or not at all. No process can die between the commit and the send and
+    leave a job whose message never went (the scheduler pass would find it only later), and no
+    second statement is needed to record that it was sent.
+    """
+    from django_q.brokers.orm import ORM
+    from django_q.conf import Conf
+
+    return (
+        queue_enabled()
+        and using == Conf.ORM
+        and not transaction.get_autocommit(using=using)
+        and isinstance(broker(), ORM)
+    )
+
+
+def mark_sent_with_their_messages(jobs: Iterable[Job], now: datetime) -> None:
+    """Record the runnable ones among these new jobs as sent: their messages go in their transaction."""
+    for job in jobs:
+        if job.status == JobStatus.PENDING:
+            job.dispatched_at = now
+
+
+def send_in_transaction(jobs: Iterable[Job]) -> None:
+    """Write the messages of these new, just inserted jobs in the current transaction.
+
+    Unlike `dispatch`, this raises: the queue is a table of the same database, so a failure
+    here is a failure of the transaction, which then commits neither the jobs nor the command
+    that made them.
+    """
+    from django_q.tasks import async_task
+
+    for job in jobs:
+        if job.status == JobStatus.PENDING:
+            async_task(RUN_JOB, job.pk, task_name=f"bpm-job-{job.pk}", group="bpm-jobs", broker=broker())
 
 
 def dispatch_after_commit(job_ids: Iterable[int]) -> None:

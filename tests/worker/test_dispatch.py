@@ -1,8 +1,12 @@
-"""django-q2 glue: jobs are sent to the queue after commit, and a message only runs a job it can claim."""
+"""django-q2 glue: jobs are sent to the queue with or after their commit, and a message only runs
+a job it can claim."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +15,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 import redis
-from django.db import connections
+from django.conf import settings as django_settings
+from django.db import connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_q.models import OrmQ
@@ -24,6 +29,7 @@ from engine.worker import dispatch as dispatching
 from engine.worker.dispatch import REDISPATCH_AFTER, REDISPATCH_IDLE_AFTER, RUN_JOB, dispatch_due
 from engine.worker.tasks import run_job
 from tests.worker.models import one_cli_task_process
+from tests.worker.test_worker_process import REPO, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +51,62 @@ def test_it_sends_a_new_job_to_the_queue_once_the_transaction_commits() -> None:
     job = Job.objects.get(instance=instance)
     assert queued_job_ids() == [job.pk]
     assert job.dispatched_at is not None
+
+
+class RolledBack(Exception):
+    pass
+
+
+def test_with_the_orm_broker_a_job_and_its_message_commit_together_or_not_at_all() -> None:
+    definition = deploy(one_cli_task_process("true"))
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        instance = start_instance(definition=definition)
+        job = Job.objects.get(instance=instance)
+        # Inside the transaction, before any commit: the message is already written, beside
+        # its job, and the job already records it as sent.
+        assert queued_job_ids() == [job.pk]
+        assert job.dispatched_at is not None
+        raise RolledBack
+
+    assert not Job.objects.exists()
+    assert not OrmQ.objects.exists(), "a rolled-back job leaves no message for a job that never was"
+
+
+def test_a_process_killed_right_after_its_commit_leaves_no_job_without_its_message(
+    tmp_path: os.PathLike[str],
+) -> None:
+    """The moment between the commit and the after-commit hooks (where a message used to be
+    sent) is where a starter that dies leaves its job with no message."""
+    definition = deploy(one_cli_task_process("true"))
+    starter = textwrap.dedent(
+        f"""
+        import os, django
+        django.setup()
+        from django.db.backends.base.base import BaseDatabaseWrapper
+        from engine.services import start_instance
+
+        def die(self):  # the process is killed the instant its transaction has committed
+            os._exit(9)
+
+        BaseDatabaseWrapper.run_and_clear_commit_hooks = die
+        start_instance(definition={definition.pk})
+        """
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bpmportal.settings",
+        "DATABASE_URL": database_url(),
+        "BPM_DATA_DIR": str(tmp_path),
+        "SECRET_KEY": django_settings.SECRET_KEY,  # so this test can read the signed message
+        "BPM_JOB_QUEUE": "django-q",
+        "BPM_REDIS_URL": "",
+    }
+    died = subprocess.run([sys.executable, "-c", starter], cwd=REPO, env=env, capture_output=True, text=True)
+
+    assert died.returncode == 9, died.stderr
+    job = Job.objects.get(instance__definition=definition)
+    assert queued_job_ids() == [job.pk]
 
 
 def test_a_message_runs_its_job_once_however_often_it_is_delivered() -> None:
