@@ -213,8 +213,14 @@ def test_the_heatmap_colours_the_nodes_by_duration_failure_rate_and_visits(
         page, "mean_ms", {"review": "12.0 min", "reserveStock": "2.0 s", "chargePayment": "3.0 s"}, MEAN_MS
     )
     # The colour covers the node it describes (whose box includes its 5 px bottleneck outline).
-    heat_box = page.locator('.bpm-heat[data-node="review"]').bounding_box()
-    node_box = page.locator('.djs-shape[data-element-id="review"] .djs-visual > rect').bounding_box()
+    heat = page.locator('.bpm-heat[data-node="review"]')
+    node = page.locator('.djs-shape[data-element-id="review"] .djs-visual > rect')
+    # diagram-js hides every overlay while the canvas's viewbox changes (fitting the diagram to
+    # the viewport) and shows them again after a short debounce: no box until then.
+    expect(heat).to_be_visible()
+    expect(node).to_be_visible()
+    heat_box, node_box = heat.bounding_box(), node.bounding_box()
+    assert heat_box is not None and node_box is not None
     for start, size in (("x", "width"), ("y", "height")):
         assert heat_box[start] + heat_box[size] / 2 == pytest.approx(node_box[start] + node_box[size] / 2)
         assert heat_box[size] == pytest.approx(node_box[size], abs=6)
