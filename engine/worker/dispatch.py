@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from engine.store.models import Job, JobStatus
@@ -56,24 +56,25 @@ def queue_enabled() -> bool:
     return settings.BPM_JOB_QUEUE == "django-q"
 
 
-def messages_in_transaction(using: str) -> bool:
-    """Whether a job's message can be written in the transaction that creates the job.
-
-    So it is with django-q2's ORM broker when its queue table is in the jobs' own database
-    (`using`, the embedded set-up) and a transaction is open: the job and its message then
-    commit together or not at all. No process can die between the commit and the send and
-    leave a job whose message never went (the scheduler pass would find it only later), and no
-    second statement is needed to record that it was sent.
-    """
+def queue_in_database(using: str) -> bool:
+    """Whether the job queue is a table of database `using`: django-q2's ORM broker on it (the
+    embedded set-up). Messages can then be written in one transaction with the jobs' rows."""
     from django_q.brokers.orm import ORM
     from django_q.conf import Conf
 
-    return (
-        queue_enabled()
-        and using == Conf.ORM
-        and not transaction.get_autocommit(using=using)
-        and isinstance(broker(), ORM)
-    )
+    return queue_enabled() and using == Conf.ORM and isinstance(broker(), ORM)
+
+
+def messages_in_transaction(using: str) -> bool:
+    """Whether a job's message can be written in the transaction that creates the job.
+
+    So it is when the queue is a table of the jobs' own database (`using`) and a transaction is
+    open: the job and its message then commit together or not at all. No process can die
+    between the commit and the send and leave a job whose message never went (the scheduler
+    pass would find it only later), and no second statement is needed to record that it was
+    sent.
+    """
+    return queue_in_database(using) and not transaction.get_autocommit(using=using)
 
 
 def mark_sent_with_their_messages(jobs: Iterable[Job], now: datetime) -> None:
@@ -90,11 +91,9 @@ def send_in_transaction(jobs: Iterable[Job]) -> None:
     here is a failure of the transaction, which then commits neither the jobs nor the command
     that made them.
     """
-    from django_q.tasks import async_task
-
     for job in jobs:
         if job.status == JobStatus.PENDING:
-            async_task(RUN_JOB, job.pk, task_name=f"bpm-job-{job.pk}", group="bpm-jobs", broker=broker())
+            _send(job.pk)
 
 
 def dispatch_after_commit(job_ids: Iterable[int]) -> None:
@@ -113,12 +112,16 @@ def dispatch_after_commit(job_ids: Iterable[int]) -> None:
 
 def dispatch(job_ids: Iterable[int]) -> int:
     """Send one message per job to the queue; return how many were sent. Never raises."""
-    from django_q.tasks import async_task
-
+    ids = list(job_ids)
+    if not ids:
+        return 0
+    using = router.db_for_write(Job)
+    if queue_in_database(using):
+        return _dispatch_in_one_transaction(ids, using)
     sent = []
-    for job_id in job_ids:
+    for job_id in ids:
         try:
-            async_task(RUN_JOB, job_id, task_name=f"bpm-job-{job_id}", group="bpm-jobs", broker=broker())
+            _send(job_id)
         except Exception:
             logger.exception("job %s: could not be sent to the job queue; the scheduler pass retries", job_id)
             break
@@ -131,6 +134,29 @@ def dispatch(job_ids: Iterable[int]) -> int:
             # sends them again, and a second message runs nothing (the claim decides).
             logger.exception("jobs %s: sent, but recording it failed; they may be sent again", sent)
     return len(sent)
+
+
+def _dispatch_in_one_transaction(ids: list[int], using: str) -> int:
+    """The messages and the record that they were sent, in one transaction: all of it or none.
+
+    One commit instead of one per message and one for the record (the scheduler pass may send
+    hundreds at once), and no job can be recorded as sent without its message, or the reverse.
+    """
+    try:
+        with transaction.atomic(using=using):
+            for job_id in ids:
+                _send(job_id)
+            Job.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
+    except Exception:
+        logger.exception("jobs %s: could not be sent to the job queue; the scheduler pass retries", ids)
+        return 0
+    return len(ids)
+
+
+def _send(job_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(RUN_JOB, job_id, task_name=f"bpm-job-{job_id}", group="bpm-jobs", broker=broker())
 
 
 def dispatch_due(now: datetime) -> int:

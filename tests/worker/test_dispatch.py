@@ -16,7 +16,7 @@ import psycopg
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_q.models import OrmQ
@@ -107,6 +107,36 @@ def test_a_process_killed_right_after_its_commit_leaves_no_job_without_its_messa
     assert died.returncode == 9, died.stderr
     job = Job.objects.get(instance__definition=definition)
     assert queued_job_ids() == [job.pk]
+
+
+def test_with_the_orm_broker_the_scheduler_pass_sends_its_messages_all_or_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django_q.brokers.orm import ORM
+
+    definition = deploy(one_cli_task_process("true"))
+    with override_settings(BPM_JOB_QUEUE="threads"):  # created without messages
+        jobs = [Job.objects.get(instance=start_instance(definition=definition)) for _ in range(3)]
+    real_enqueue = ORM.enqueue
+    refuse_third = True
+    written = []
+
+    def enqueue(self: ORM, task: str) -> int:
+        written.append(task)
+        if refuse_third and len(written) == 3:
+            raise DatabaseError("the queue table refused the third message")
+        return real_enqueue(self, task)
+
+    monkeypatch.setattr(ORM, "enqueue", enqueue)
+
+    assert dispatch_due(timezone.now()) == 0
+    assert not OrmQ.objects.exists(), "the two messages written before the failure went with it"
+    assert list(Job.objects.values_list("dispatched_at", flat=True)) == [None, None, None]
+
+    refuse_third = False
+    assert dispatch_due(timezone.now()) == 3
+    assert sorted(queued_job_ids()) == sorted(job.pk for job in jobs)
+    assert None not in Job.objects.values_list("dispatched_at", flat=True)
 
 
 def test_a_message_runs_its_job_once_however_often_it_is_delivered() -> None:
