@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from engine.store.models import Job, JobStatus
@@ -72,9 +72,14 @@ def messages_in_transaction(using: str) -> bool:
     open: the job and its message then commit together or not at all. No process can die
     between the commit and the send and leave a job whose message never went (the scheduler
     pass would find it only later), and no second statement is needed to record that it was
-    sent.
+    sent. (It also needs the new jobs' ids from their INSERT, which SQLite before 3.35 does not
+    return; there the messages go after the commit, as with Redis.)
     """
-    return queue_in_database(using) and not transaction.get_autocommit(using=using)
+    return (
+        queue_in_database(using)
+        and not transaction.get_autocommit(using=using)
+        and connections[using].features.can_return_rows_from_bulk_insert
+    )
 
 
 def mark_sent_with_their_messages(jobs: Iterable[Job], now: datetime) -> None:
