@@ -244,16 +244,17 @@ class JobQuerySet(models.QuerySet["Job"]):
         from engine.worker import dispatch
 
         jobs = list(objs)
+        # bulk_create sets the ids on these same objects.
+        runnable = [job for job in jobs if job.status == JobStatus.PENDING]
         # The database the INSERT goes to (`self.db` would name the one reads go to).
         using = self._db or router.db_for_write(self.model)
         if dispatch.messages_in_transaction(using):
-            dispatch.mark_sent_with_their_messages(jobs, timezone.now())
+            dispatch.mark_sent_with_their_messages(runnable, timezone.now())
             created = super().bulk_create(jobs, *args, **kwargs)
-            dispatch.send_in_transaction(created)
+            dispatch.send_in_transaction(runnable)
             return created
         created = super().bulk_create(jobs, *args, **kwargs)
-        runnable = [job.pk for job in created if job.status == JobStatus.PENDING and job.pk]
-        dispatch.dispatch_after_commit(runnable)
+        dispatch.dispatch_after_commit([job.pk for job in runnable if job.pk])
         return created
 
 

@@ -83,22 +83,20 @@ def messages_in_transaction(using: str) -> bool:
 
 
 def mark_sent_with_their_messages(jobs: Iterable[Job], now: datetime) -> None:
-    """Record the runnable ones among these new jobs as sent: their messages go in their transaction."""
+    """Record these new, runnable jobs as sent: their messages go in their transaction."""
     for job in jobs:
-        if job.status == JobStatus.PENDING:
-            job.dispatched_at = now
+        job.dispatched_at = now
 
 
 def send_in_transaction(jobs: Iterable[Job]) -> None:
-    """Write the messages of these new, just inserted jobs in the current transaction.
+    """Write the messages of these new, runnable, just inserted jobs in the current transaction.
 
     Unlike `dispatch`, this raises: the queue is a table of the same database, so a failure
     here is a failure of the transaction, which then commits neither the jobs nor the command
     that made them.
     """
     for job in jobs:
-        if job.status == JobStatus.PENDING:
-            _send(job.pk)
+        _send(job.pk)
 
 
 def dispatch_after_commit(job_ids: Iterable[int]) -> None:

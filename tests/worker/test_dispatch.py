@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -73,9 +74,7 @@ def test_with_the_orm_broker_a_job_and_its_message_commit_together_or_not_at_all
     assert not OrmQ.objects.exists(), "a rolled-back job leaves no message for a job that never was"
 
 
-def test_a_process_killed_right_after_its_commit_leaves_no_job_without_its_message(
-    tmp_path: os.PathLike[str],
-) -> None:
+def test_a_process_killed_right_after_its_commit_leaves_no_job_without_its_message(tmp_path: Path) -> None:
     """The moment between the commit and the after-commit hooks (where a message used to be
     sent) is where a starter that dies leaves its job with no message."""
     definition = deploy(one_cli_task_process("true"))
